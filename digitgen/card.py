@@ -1,0 +1,115 @@
+"""The model card: Markdown made from a generator's config (architecture, provenance, figures).
+
+Every ``save_pretrained`` folder carries one, so a model pushed to the Hub documents itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+FIGURES = [
+    ("accuracy", "classifier reads the asked digit"),
+    ("confidence", "mean probability of the asked digit"),
+    ("fid", "Fréchet distance to MNIST test (classifier features, not Inception)"),
+    ("cfid", "mean per-digit Fréchet distance"),
+    ("precision", "samples that look real (k-NN manifold, k=3)"),
+    ("recall", "real variety the samples cover"),
+    ("diversity", "mean feature distance within a digit"),
+]
+
+ARCH_TEXT = {
+    "conv": "a small DCGAN-style generator with class-conditional BatchNorm, trained against a "
+    "convolutional discriminator that sees one-hot label maps and a same-digit minibatch-stddev feature",
+    "mlp": "the original fully-connected cGAN (100-d noise + label embedding, 256→512→1024→784)",
+}
+
+
+def summary(config: dict[str, Any]) -> str:
+    """One line for the app: which architecture, how it was trained, how good it is."""
+    info = config.get("info") or {}
+    training, metrics = info.get("training") or {}, info.get("metrics") or {}
+    parts = [f"{config['arch']} cGAN, z={config['z_dim']}"]
+    if training:
+        parts.append(f"{training.get('epochs', '?')} epochs in {training['train_seconds'] / 60:.0f} min on {training['device']}")
+    if metrics:
+        parts.append(f"classifier accuracy {metrics['accuracy']:.1%}, recall {metrics['recall']:.2f}")
+    return " · ".join(parts)
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    floor = metrics.get("real_floor") or {}
+    rows = ["| figure | this model | real MNIST (floor) | meaning |", "|---|---|---|---|"]
+    for key, meaning in FIGURES:
+        if key in metrics:
+            rows.append(f"| {key} | {metrics[key]:.4g} | {floor[key]:.4g} | {meaning} |" if key in floor else f"| {key} | {metrics[key]:.4g} | – | {meaning} |")
+    if "per_digit_accuracy" in metrics:
+        digits = " · ".join(f"{d}: {a:.1%}" for d, a in enumerate(metrics["per_digit_accuracy"]))
+        rows.append(f"\nPer-digit accuracy: {digits}.")
+    return "\n".join(rows)
+
+
+def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
+    info = config.get("info") or {}
+    training, metrics = info.get("training") or {}, info.get("metrics") or {}
+    name = repo_id or "path/to/this/folder"
+    lines = [
+        "---",
+        "library_name: digitgen",
+        "license: mit",
+        "pipeline_tag: unconditional-image-generation",
+        "tags: [gan, conditional-gan, mnist, digitgen, pytorch_model_hub_mixin]",
+        "datasets: [mnist]",
+        "---",
+        "",
+        "# digitgen — conditional GAN for handwritten digits",
+        "",
+        f"A generator of 28×28 MNIST-style digits: {ARCH_TEXT.get(config['arch'], config['arch'])}. "
+        f"It takes a digit 0–9 and {config['z_dim']}-d noise. Made with "
+        "[digitgen](https://github.com/digitgen/digitgen).",
+        "",
+        "![samples: one row per digit 0–9](samples.png)",
+        "",
+        "## Use it",
+        "",
+        "```python",
+        "from digitgen import load_generator, generate",
+        "",
+        f'generator = load_generator("{name}")  # Hub repo id or local folder',
+        "images = generate(7, seed=42, n=5, generator=generator)  # uint8 (5, 28, 28)",
+        "```",
+        "",
+        f"In the digitgen Space, set the variable `DIGITGEN_MODEL={name}` to serve these weights.",
+        "",
+    ]
+    if metrics:
+        lines += [
+            "## Quality",
+            "",
+            f"Measured by `python -m digitgen.evaluate` with {metrics.get('n_per_digit', '?')} samples per digit "
+            "(the built-in classifier's feature space; compare only with the real-data floor beside it):",
+            "",
+            metrics_table(metrics),
+            "",
+        ]
+    if training:
+        lines += [
+            "## Training",
+            "",
+            f"- command: `{training.get('command') or 'digitgen.train.train(...)'}`",
+            f"- epochs: {training.get('epochs', '?')}, train time: {training['train_seconds'] / 60:.1f} min "
+            f"on {training['device']} (torch {training.get('torch', '?')})",
+            "",
+            "```json",
+            json.dumps(training.get("config", {}), indent=2),
+            "```",
+            "",
+        ]
+    lines += [
+        "## Limits",
+        "",
+        "Trained on MNIST only: centred, white-on-black, 28×28 digits. Not a handwriting forgery tool; "
+        "images are synthetic and carry MNIST's biases.",
+        "",
+    ]
+    return "\n".join(lines)

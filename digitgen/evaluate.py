@@ -1,0 +1,266 @@
+"""The quality meter: a digit classifier and the figures it reads off a generator.
+
+All figures live in the classifier's 128-d penultimate feature space — this is *not*
+Inception FID (Inception features know nothing useful about 28×28 digits), so compare
+digitgen's FID only with figures from this same meter, e.g. its ``real_floor``:
+
+* ``accuracy`` / ``per_digit_accuracy``: the classifier reads the image as the asked digit;
+  ``confidence``: its mean softmax probability of the asked digit.
+* ``fid``: Fréchet distance to MNIST test; ``cfid``: the mean of the ten per-digit distances.
+* ``precision`` / ``recall``: k-NN manifold estimates (Kynkäänniemi et al., 2019, k=3):
+  how many samples look real, and how much of the real data the samples cover.
+* ``diversity``: mean pairwise feature distance within a digit; near 0 means mode collapse.
+* ``real_floor``: the same figures for real MNIST *train* images against MNIST test.
+
+``python -m digitgen.evaluate --model PATH_OR_REPO --data DIR`` prints them as JSON;
+``python -m digitgen.evaluate train-classifier --data DIR`` retrains the classifier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data import DigitSet, load_mnist, to_unit_range
+from .models import NUM_CLASSES, Generator, load_safetensors
+from .sample import noise, sample
+
+CLASSIFIER_DIR = Path(__file__).parent / "weights" / "classifier"
+FEATURE_DIM = 128
+KNN_K = 3
+
+
+class DigitClassifier(nn.Module, PyTorchModelHubMixin, library_name="digitgen", license="mit", tags=["mnist"]):
+    """A small CNN (≈99.4 % on MNIST test) whose 128-d penultimate layer is the meter's feature space."""
+
+    def __init__(self, width: int = 32, info: dict | None = None):
+        super().__init__()
+        self.info = dict(info or {})
+        c = width
+
+        def block(c_in: int, c_out: int) -> list[nn.Module]:
+            return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+
+        self.features = nn.Sequential(
+            *block(1, c),  # 28 -> 14
+            *block(c, 2 * c),  # 14 -> 7
+            *block(2 * c, 4 * c),  # 7 -> 3
+            nn.Flatten(),
+            nn.Linear(4 * c * 9, FEATURE_DIM),
+            nn.BatchNorm1d(FEATURE_DIM),
+            nn.ReLU(inplace=True),
+        )
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, NUM_CLASSES))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+@functools.cache
+def load_classifier(folder: str | Path = CLASSIFIER_DIR) -> DigitClassifier:
+    """The shipped classifier (or one from ``folder``), strict and in eval mode."""
+    model = DigitClassifier(**json.loads((Path(folder) / "config.json").read_text()))
+    load_safetensors(model, Path(folder) / "model.safetensors")
+    return model.eval()
+
+
+@torch.inference_mode()
+def read_images(images: torch.Tensor, classifier: DigitClassifier | None = None, batch: int = 1000):
+    """Classifier features ``(N, 128)`` and softmax probabilities ``(N, 10)`` for uint8 images."""
+    classifier = classifier or load_classifier()
+    feats, probs = [], []
+    for chunk in images.split(batch):
+        f = classifier.features(to_unit_range(chunk))
+        feats.append(f)
+        probs.append(classifier.head(f).softmax(dim=1))
+    return torch.cat(feats), torch.cat(probs)
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (float64, via eigh)."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    sqrt_a = vecs @ torch.diag(vals.clamp(min=0).sqrt()) @ vecs.T
+    cross = torch.linalg.eigvalsh(sqrt_a @ cov_b @ sqrt_a).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
+
+
+def knn_radii(x: torch.Tensor, k: int = KNN_K, chunk: int = 2048) -> torch.Tensor:
+    """Distance from each point to its k-th nearest neighbour in the same set."""
+    return torch.cat([torch.cdist(c, x).kthvalue(k + 1, dim=1).values for c in x.split(chunk)])
+
+
+def coverage(points: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> float:
+    """Fraction of ``points`` inside at least one ball (``ref[i]``, ``radii[i]``)."""
+    hits = [(torch.cdist(c, ref) <= radii).any(dim=1) for c in points.split(chunk)]
+    return float(torch.cat(hits).float().mean())
+
+
+def precision_recall(real: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:
+    """Kynkäänniemi et al. (2019): precision = fakes on the real manifold, recall = the reverse."""
+    return coverage(fake, real, knn_radii(real)), coverage(real, fake, knn_radii(fake))
+
+
+def diversity(feats: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean pairwise feature distance among images of the same digit, averaged over digits."""
+    per_digit = []
+    for d in range(NUM_CLASSES):
+        f = feats[labels == d]
+        n = len(f)
+        per_digit.append(torch.pdist(f).mean() if n > 1 else torch.tensor(0.0))
+    return float(torch.stack(per_digit).mean())
+
+
+def figures(images: torch.Tensor, labels: torch.Tensor, reference: DigitSet) -> dict[str, Any]:
+    """Every figure for uint8 ``images`` that should show ``labels``, against ``reference`` (MNIST test)."""
+    feats, probs = read_images(images)
+    ref_feats, _ = read_images(reference.images)
+    correct = (probs.argmax(1) == labels).float()
+    cfids = [frechet_distance(feats[labels == d], ref_feats[reference.labels == d]) for d in range(NUM_CLASSES)]
+    precision, recall = precision_recall(ref_feats, feats)
+    return {
+        "accuracy": float(correct.mean()),
+        "per_digit_accuracy": [round(float(correct[labels == d].mean()), 4) for d in range(NUM_CLASSES)],
+        "confidence": float(probs.gather(1, labels[:, None]).mean()),
+        "fid": frechet_distance(feats, ref_feats),
+        "cfid": sum(cfids) / NUM_CLASSES,
+        "precision": precision,
+        "recall": recall,
+        "diversity": diversity(feats, labels),
+    }
+
+
+def generated_set(generator: Generator, n_per_digit: int, seed: int = 0, batch: int = 1000) -> DigitSet:
+    """``n_per_digit`` samples of each digit, ordered 0…9, from a fixed seed."""
+    labels = torch.arange(NUM_CLASSES).repeat_interleave(n_per_digit)
+    z = noise(generator.z_dim, len(labels), seed)
+    images = [torch.from_numpy(sample(generator, y, zz)) for y, zz in zip(labels.split(batch), z.split(batch))]
+    return DigitSet(torch.cat(images), labels)
+
+
+def rounded(figs: dict[str, Any], places: int = 4) -> dict[str, Any]:
+    return {k: round(v, places) if isinstance(v, float) else v for k, v in figs.items()}
+
+
+def evaluate(
+    generator: Generator, data_root: str | Path, n_per_digit: int = 1000, seed: int = 0, real_floor: bool = True
+) -> dict[str, Any]:
+    """The meter's JSON-ready report for ``generator``, optionally beside the real-data floor."""
+    start = time.perf_counter()
+    reference = load_mnist(data_root, train=False)
+    fake = generated_set(generator, n_per_digit, seed)
+    report: dict[str, Any] = {"n_per_digit": n_per_digit, "seed": seed}
+    report.update(rounded(figures(fake.images, fake.labels, reference)))
+    if real_floor:
+        real = load_mnist(data_root, train=True).per_digit(n_per_digit)
+        report["real_floor"] = rounded(figures(real.images, real.labels, reference))
+    report["seconds"] = round(time.perf_counter() - start, 2)
+    return report
+
+
+# --- training the classifier ---------------------------------------------------------------
+
+
+def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Small random rotations, scalings and shifts, so the meter reads slightly off-centre digits."""
+    b = len(x)
+    angle = (torch.rand(b, generator=gen) - 0.5) * math.radians(20)
+    scale = 1 + (torch.rand(b, generator=gen) - 0.5) * 0.2
+    shift = (torch.rand(b, 2, generator=gen) - 0.5) * (4 / 14)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x + 1, grid, align_corners=False, padding_mode="zeros") - 1  # pad with background
+
+
+@torch.inference_mode()
+def test_accuracy(classifier: DigitClassifier, test: DigitSet) -> float:
+    _, probs = read_images(test.images, classifier.eval())
+    return float((probs.argmax(1) == test.labels).float().mean())
+
+
+def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, batch: int = 128, seed: int = 0) -> float:
+    """Train the meter's classifier on MNIST train, save it to ``out``; returns MNIST test accuracy."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    train, test = load_mnist(data_root, train=True), load_mnist(data_root, train=False)
+    model = DigitClassifier()
+    steps = epochs * (len(train) // batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(len(train), generator=gen)
+        bar = tqdm(range(len(train) // batch), desc=f"classifier epoch {epoch + 1}/{epochs}")
+        for i in bar:
+            x, y = train.batch(perm[i * batch : (i + 1) * batch])
+            loss = F.cross_entropy(model(augment(x, gen)), y, label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            if i % 50 == 0:
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+    accuracy = test_accuracy(model, test)
+    model.info = {
+        "mnist_test_accuracy": round(accuracy, 4),
+        "command": f"python -m digitgen.evaluate train-classifier --data DIR --epochs {epochs} --seed {seed}",
+        "train_seconds": round(time.perf_counter() - start, 1),
+    }
+    model.save_pretrained(out, config={"width": 32, "info": model.info})
+    return accuracy
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train-classifier"]:
+        p = argparse.ArgumentParser(prog="python -m digitgen.evaluate train-classifier")
+        p.add_argument("--data", required=True, help="torchvision MNIST root")
+        p.add_argument("--out", default=str(CLASSIFIER_DIR))
+        p.add_argument("--epochs", type=int, default=4)
+        p.add_argument("--seed", type=int, default=0)
+        a = p.parse_args(argv[1:])
+        accuracy = train_classifier(a.data, a.out, a.epochs, seed=a.seed)
+        print(json.dumps({"mnist_test_accuracy": round(accuracy, 4), "out": a.out}))
+        return
+    p = argparse.ArgumentParser(prog="python -m digitgen.evaluate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default=None, help="Hub repo id or local folder (default: $DIGITGEN_MODEL or shipped)")
+    p.add_argument("--data", required=True, help="torchvision MNIST root")
+    p.add_argument("--n-per-digit", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="also write the JSON here")
+    a = p.parse_args(argv)
+    from .hub import load_generator
+
+    generator = load_generator(a.model)
+    report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed)}
+    text = json.dumps(report, indent=2)
+    print(text)
+    if a.out:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

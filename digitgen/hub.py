@@ -1,0 +1,71 @@
+"""Where a generator's weights come from: a Hub repo id, a local folder, or the shipped default.
+
+``DIGITGEN_MODEL`` (repo id or folder) picks the model. A Hub model that cannot be fetched
+(offline, unknown repo, no network) falls back to the weights shipped inside the package, with
+a warning the app shows; a local folder that is broken is an error naming the file, because
+silently serving other weights than the ones asked for would be a wrong answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import warnings
+from pathlib import Path
+
+from .models import WEIGHTS_NAME, Generator
+
+ENV_VAR = "DIGITGEN_MODEL"
+SHIPPED = Path(__file__).parent / "weights" / "generator"
+
+
+def looks_local(source: str | Path) -> bool:
+    """A folder (existing, or written like a path) rather than a Hub repo id ``owner/name``."""
+    s = str(source)
+    return Path(s).exists() or s.startswith((".", "/", "~")) or "\\" in s or s.count("/") > 1
+
+
+def load_folder(folder: str | Path, map_location: str = "cpu") -> Generator:
+    """A generator from a ``save_pretrained`` folder; any defect is a ValueError naming the file."""
+    folder = Path(folder).expanduser()
+    config_file = folder / "config.json"
+    if not folder.is_dir():
+        raise ValueError(f"model folder not found: {folder}")
+    if not config_file.is_file():
+        raise ValueError(f"config file not found: {config_file}")
+    try:
+        return Generator.from_pretrained(folder, map_location=map_location, strict=True)
+    except (json.JSONDecodeError, TypeError, ValueError) as e:
+        if str(folder / WEIGHTS_NAME) in str(e):
+            raise
+        raise ValueError(f"config file {config_file} is invalid: {e}") from e
+
+
+def load_generator(source: str | Path | None = None, map_location: str = "cpu") -> Generator:
+    """The generator named by ``source``, else ``$DIGITGEN_MODEL``, else the shipped weights.
+
+    The result is in eval mode and carries ``source`` (where it came from) and ``warning``
+    (why it is not what was asked for, or None).
+    """
+    asked = source or os.environ.get(ENV_VAR) or SHIPPED
+    warning = None
+    if looks_local(asked):
+        generator = load_folder(asked, map_location)
+    else:
+        try:
+            generator = Generator.from_pretrained(str(asked), map_location=map_location, strict=True)
+        except Exception as e:  # offline, unknown repo, bad id, broken download: all fall back
+            warning = f"Could not load {asked} from the Hugging Face Hub ({type(e).__name__}); using the shipped weights."
+            warnings.warn(warning, stacklevel=2)
+            generator = load_folder(SHIPPED, map_location)
+            asked = SHIPPED
+    generator.source = str(asked)
+    generator.warning = warning
+    return generator
+
+
+@functools.cache
+def default_generator() -> Generator:
+    """The process-wide generator that :func:`digitgen.generate` uses when given none."""
+    return load_generator()

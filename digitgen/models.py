@@ -1,0 +1,231 @@
+"""The conditional GAN: ``Generator(z, digit)`` and ``Discriminator(image, digit)``.
+
+Two architectures, chosen by ``arch``:
+
+* ``"conv"`` (default) — a small DCGAN-style generator with class-conditional BatchNorm, and a
+  convolutional discriminator that sees the image beside one-hot label maps, with a
+  minibatch-stddev feature over same-digit groups (so it can see, and punish, a generator
+  that writes every 7 the same way).
+* ``"mlp"`` — the original fully-connected cGAN: 100-d noise + 10-d label embedding,
+  256→512→1024→784 with BatchNorm+ReLU and Tanh; D 794→512→256→1 with LeakyReLU+dropout.
+
+The generator carries its configuration (``arch``, ``z_dim``, ``width`` and free-form
+provenance ``info``) into ``config.json`` through ``PyTorchModelHubMixin``; weights are
+safetensors only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
+from safetensors import SafetensorError
+from safetensors.torch import load_model
+import torch.nn.functional as F
+from torch import nn
+
+NUM_CLASSES = 10
+IMAGE_SIZE = 28
+WEIGHTS_NAME = "model.safetensors"
+SAMPLES_NAME = "samples.png"  # the 10 x 10 grid every saved model carries for its card
+
+# Per-architecture defaults: noise size and base width (conv channels / first MLP layer).
+ARCH_DEFAULTS: dict[str, dict[str, int]] = {
+    "conv": {"z_dim": 64, "width": 32},
+    "mlp": {"z_dim": 100, "width": 256},
+}
+
+
+def check_arch(arch: str) -> str:
+    if arch not in ARCH_DEFAULTS:
+        raise ValueError(f"arch must be one of {sorted(ARCH_DEFAULTS)}, got {arch!r}")
+    return arch
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose scale and shift are looked up per digit: the class steers every pixel."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(NUM_CLASSES, channels)
+        self.bias = nn.Embedding(NUM_CLASSES, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        g = self.gain(y)[:, :, None, None]
+        b = self.bias(y)[:, :, None, None]
+        return self.bn(x) * g + b
+
+
+class Generator(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="digitgen",
+    license="mit",
+    pipeline_tag="unconditional-image-generation",
+    tags=["gan", "conditional-gan", "mnist", "digitgen"],
+):
+    """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
+
+    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 64, info: dict | None = None):
+        super().__init__()
+        self.arch, self.z_dim, self.width = check_arch(arch), z_dim, width
+        self.info: dict[str, Any] = dict(info or {})
+        if arch == "conv":
+            c = width
+            self.embed = nn.Embedding(NUM_CLASSES, 32)
+            self.fc = nn.Linear(z_dim + 32, 2 * c * 7 * 7)
+            self.bn0 = ConditionalBatchNorm2d(2 * c)
+            self.up1 = nn.ConvTranspose2d(2 * c, c, 4, 2, 1)  # 7 -> 14
+            self.bn1 = ConditionalBatchNorm2d(c)
+            self.up2 = nn.ConvTranspose2d(c, 1, 4, 2, 1)  # 14 -> 28
+        else:
+            self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)
+            dims = [z_dim + NUM_CLASSES, width, 2 * width, 4 * width]
+            layers: list[nn.Module] = []
+            for d_in, d_out in zip(dims, dims[1:]):
+                layers += [nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out), nn.ReLU(inplace=True)]
+            self.mlp = nn.Sequential(*layers, nn.Linear(dims[-1], IMAGE_SIZE * IMAGE_SIZE), nn.Tanh())
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What ``config.json`` holds: enough to rebuild the network, plus its provenance."""
+        return {"arch": self.arch, "z_dim": self.z_dim, "width": self.width, "info": self.info}
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([z, self.embed(y)], dim=1)
+        if self.arch == "mlp":
+            return self.mlp(h).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        h = self.fc(h).view(-1, 2 * self.width, 7, 7)
+        h = self.up1(torch.relu(self.bn0(h, y)))
+        return torch.tanh(self.up2(torch.relu(self.bn1(h, y))))
+
+    # --- weights I/O: safetensors only, strict, eval mode, errors that name the file ---------
+
+    def save_pretrained(self, save_directory: str | Path, **kwargs: Any) -> str | None:  # type: ignore[override]
+        """Write ``model.safetensors``, ``config.json``, a sample grid and a fresh model card."""
+        from .images import save_png
+        from .sample import sample_grid
+
+        kwargs.setdefault("config", self.config)
+        folder = Path(save_directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "README.md").unlink(missing_ok=True)  # the card is regenerated from the config
+        save_png(sample_grid(self), folder / SAMPLES_NAME)
+        return super().save_pretrained(folder, **kwargs)
+
+    def generate_model_card(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        from huggingface_hub import ModelCard
+
+        from .card import model_card_text
+
+        return ModelCard(model_card_text(self.config, repo_id=kwargs.get("repo_id")))
+
+    @classmethod
+    def _from_pretrained(  # type: ignore[override]
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        map_location: str = "cpu",
+        strict: bool = True,
+        **model_kwargs: Any,
+    ) -> Generator:
+        if os.path.isdir(model_id):
+            model_file = os.path.join(model_id, WEIGHTS_NAME)
+        else:
+            model_file = hf_hub_download(
+                repo_id=model_id,
+                filename=WEIGHTS_NAME,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                token=token,
+                local_files_only=local_files_only,
+            )
+        model = cls(**model_kwargs)
+        load_safetensors(model, model_file, strict=strict)
+        return model.to(map_location).eval()
+
+
+def load_safetensors(model: nn.Module, model_file: str | Path, strict: bool = True) -> None:
+    """Load weights into ``model``; a missing, truncated or mismatched file raises a ValueError naming it."""
+    if not os.path.isfile(model_file):
+        raise ValueError(f"weights file not found: {model_file}")
+    try:
+        missing, unexpected = load_model(model, str(model_file), strict=False)
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"weights file {model_file} is unreadable or truncated: {e}") from e
+    except RuntimeError as e:  # size mismatch against the config
+        raise ValueError(f"weights file {model_file} does not match its config.json: {e}") from e
+    if strict and (missing or unexpected):
+        raise ValueError(
+            f"weights file {model_file} does not match its config.json: "
+            f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}"
+        )
+
+
+class MinibatchStd(nn.Module):
+    """Appends the batch's mean feature stddev as a channel: identical fakes become easy to spot."""
+
+    group = 4  # consecutive images form a group; training batches make each group one digit
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        g = math.gcd(self.group, b)
+        s = x.view(-1, g, c, h, w).std(dim=1, unbiased=False).mean(dim=(1, 2, 3))  # (b/g,)
+        s = s.repeat_interleave(g).view(b, 1, 1, 1).expand(b, 1, h, w)
+        return torch.cat([x, s], dim=1)
+
+
+class Discriminator(nn.Module):
+    """``D(image, digit) -> score``: one real number per image, higher means 'real'."""
+
+    def __init__(self, arch: str = "conv", width: int = 64):
+        super().__init__()
+        self.arch = check_arch(arch)
+        if arch == "conv":
+            c = width
+            self.features = nn.Sequential(
+                nn.Conv2d(1 + NUM_CLASSES, c, 4, 2, 1),  # image + one-hot label maps, 28 -> 14
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(c, 2 * c, 4, 2, 1),  # 14 -> 7
+                nn.BatchNorm2d(2 * c),
+                nn.LeakyReLU(0.2, inplace=True),
+                MinibatchStd(),
+                nn.Flatten(),
+            )
+            self.head = nn.Linear((2 * c + 1) * 7 * 7, 1)
+        else:
+            self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)
+            self.mlp = nn.Sequential(
+                nn.Linear(IMAGE_SIZE * IMAGE_SIZE + NUM_CLASSES, 2 * width),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Dropout(0.3),
+                nn.Linear(2 * width, width),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Dropout(0.3),
+                nn.Linear(width, 1),
+            )
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.arch == "mlp":
+            return self.mlp(torch.cat([x.flatten(1), self.embed(y)], dim=1)).squeeze(1)
+        maps = F.one_hot(y, NUM_CLASSES).to(x.dtype)[:, :, None, None].expand(-1, -1, IMAGE_SIZE, IMAGE_SIZE)
+        return self.head(self.features(torch.cat([x, maps], dim=1))).squeeze(1)
+
+
+def make_models(arch: str = "conv", **overrides: int) -> tuple[Generator, Discriminator]:
+    """A fresh (G, D) pair with the architecture's defaults, optionally overridden."""
+    cfg = {**ARCH_DEFAULTS[check_arch(arch)], **overrides}
+    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=cfg["width"])

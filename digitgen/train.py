@@ -1,0 +1,331 @@
+"""Training: ``python -m digitgen.train --data DIR --out DIR [--epochs N] [--arch conv|mlp]``.
+
+One epoch = one pass over MNIST train in shuffled batches drawn by index from tensors that
+live on the training device. Each epoch ends with a checkpoint (``--resume`` continues from
+it), a 10 × 10 sample grid, and — every ``--eval-every`` epochs — the quality meter's figures
+on a fast subset; the best generator by FID is kept in ``OUT/best``, the last in ``OUT/model``.
+The sampling generator is an exponential moving average (EMA) of the trained one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data import DigitSet, grouped_permutation, load_mnist
+from .images import save_png
+from .models import Discriminator, Generator, MinibatchStd, make_models
+from .sample import sample_grid
+
+CHECKPOINT = "checkpoint.safetensors"
+GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the stddev groups
+
+
+@dataclass
+class TrainConfig:
+    data: str = "data"
+    out: str = "runs/digitgen"
+    arch: str = "conv"
+    epochs: int = 10
+    batch_size: int = 64
+    loss: str = "bce"  # "bce" (non-saturating) or "hinge"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    ema_decay: float = 0.999
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
+    compile: bool = False
+    subset: int | None = None  # train on the first N images only (quick runs, tests)
+    eval_every: int = 1  # epochs between quality checks (0: never)
+    eval_n: int = 200  # samples per digit for those checks
+    final_eval_n: int = 1000  # samples per digit for the final model's figures (0: skip)
+    log_every: int = 50  # steps between loss read-outs (each one syncs with the device)
+    download: bool = False
+
+
+# --- the pieces of one step ----------------------------------------------------------------
+
+
+def d_loss(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    if kind == "hinge":
+        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
+    return -fake.mean() if kind == "hinge" else F.softplus(-fake).mean()
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(generator: Generator, batches: int = 20, batch: int = 500, seed: int = 0) -> None:
+    """Re-estimate BatchNorm statistics for (EMA) weights that were never run in train mode."""
+    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    device = next(generator.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the passes below
+    generator.train()
+    for _ in range(batches):
+        z = torch.randn(batch, generator.z_dim, generator=gen)
+        y = torch.randint(0, 10, (batch,), generator=gen)
+        generator(z.to(device), y.to(device))
+    for m in norms:
+        m.momentum = 0.1
+    generator.eval()
+
+
+# --- checkpoints: safetensors with the small things in its metadata -------------------------
+
+
+def flat_state(prefix: str, state: dict[str, Any]) -> dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v.detach().contiguous() for k, v in state.items()}
+
+
+def optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], str]:
+    sd = opt.state_dict()
+    tensors = {f"{prefix}.{pid}.{k}": v.contiguous() for pid, s in sd["state"].items() for k, v in s.items()}
+    return tensors, json.dumps(sd["param_groups"])
+
+
+def load_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, torch.Tensor], groups: str) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith(prefix + "."):
+            pid, name = key[len(prefix) + 1 :].split(".", 1)
+            state.setdefault(int(pid), {})[name] = value
+    opt.load_state_dict({"state": state, "param_groups": json.loads(groups)})
+
+
+def unflat(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+
+@dataclass
+class Run:
+    """Everything a checkpoint holds: the three networks, two optimizers, and the log."""
+
+    cfg: TrainConfig
+    G: Generator
+    D: Discriminator
+    ema: Generator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    epoch: int = 0  # epochs completed
+    step: int = 0
+    history: list[dict[str, Any]] | None = None
+
+    def save(self, path: Path) -> None:
+        tensors = {**flat_state("G", self.G.state_dict()), **flat_state("D", self.D.state_dict())}
+        tensors.update(flat_state("E", self.ema.state_dict()))
+        og, og_groups = optimizer_tensors("optG", self.opt_g)
+        od, od_groups = optimizer_tensors("optD", self.opt_d)
+        meta = {
+            "config": json.dumps(asdict(self.cfg)),
+            "epoch": str(self.epoch),
+            "step": str(self.step),
+            "history": json.dumps(self.history or []),
+            "optG": og_groups,
+            "optD": od_groups,
+        }
+        tmp = path.with_suffix(".tmp")
+        save_file({k: v.cpu() for k, v in {**tensors, **og, **od}.items()}, str(tmp), metadata=meta)
+        os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+
+    def load(self, path: Path, device: torch.device) -> None:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata()
+        tensors = load_file(str(path), device=str(device))
+        self.G.load_state_dict(unflat("G", tensors))
+        self.D.load_state_dict(unflat("D", tensors))
+        self.ema.load_state_dict(unflat("E", tensors))
+        load_optimizer(self.opt_g, "optG", tensors, meta["optG"])
+        load_optimizer(self.opt_d, "optD", tensors, meta["optD"])
+        self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
+        self.history = json.loads(meta["history"])
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def machine_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+def new_run(cfg: TrainConfig, device: torch.device) -> Run:
+    torch.manual_seed(cfg.seed)
+    G, D = make_models(cfg.arch)
+    G, D = G.to(device), D.to(device)
+    ema = copy.deepcopy(G).eval().requires_grad_(False)
+    betas = (cfg.beta1, cfg.beta2)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas)
+    return Run(cfg, G, D, ema, opt_g, opt_d, history=[])
+
+
+# --- the loop ------------------------------------------------------------------------------
+
+
+def train_epoch(run: Run, data: DigitSet, device: torch.device, step_fn) -> dict[str, float]:
+    cfg = run.cfg
+    torch.manual_seed(cfg.seed + 1000 * (run.epoch + 1))  # each epoch's noise and order, also after --resume
+    order = grouped_permutation(data.labels, GROUP, torch.Generator().manual_seed(cfg.seed + run.epoch)).to(device)
+    steps = len(order) // cfg.batch_size
+    sums = torch.zeros(2, device=device)
+    logged = {"loss_d": float("nan"), "loss_g": float("nan")}
+    bar = tqdm(range(steps), desc=f"epoch {run.epoch + 1}/{cfg.epochs}", leave=False, mininterval=1.0)
+    for i in bar:
+        real, y = data.batch(order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
+        z = torch.randn(len(y), run.G.z_dim, device=device)
+        sums += step_fn(real, y, z)
+        run.step += 1
+        ema_update(run.ema, run.G, min(cfg.ema_decay, (1 + run.step) / (10 + run.step)))
+        if (i + 1) % cfg.log_every == 0 or i + 1 == steps:
+            n = (i % cfg.log_every) + 1
+            ld, lg = (sums / n).tolist()
+            logged = {"loss_d": round(ld, 4), "loss_g": round(lg, 4)}
+            bar.set_postfix(logged)
+            sums.zero_()
+    return logged
+
+
+def make_step(run: Run, device: torch.device):
+    """One D update then one G update; returns both losses as a device tensor (no host sync)."""
+    cfg, G, D = run.cfg, run.G, run.D
+    use_amp = cfg.amp and device.type == "cuda"
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp)
+
+    def step(real: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        with autocast:
+            fake = G(z, y)
+            loss_d = d_loss(cfg.loss, D(real, y), D(fake.detach(), y))
+        run.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        run.opt_d.step()
+        with autocast:
+            loss_g = g_loss(cfg.loss, D(fake, y))
+        run.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        run.opt_g.step()
+        return torch.stack([loss_d.detach(), loss_g.detach()]).float()
+
+    return torch.compile(step) if cfg.compile else step
+
+
+def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: list[str] | None) -> dict[str, Any]:
+    return {
+        "command": "python -m digitgen.train " + shlex.join(argv) if argv is not None else None,
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("data", "out", "download")},
+        "device": machine_name(device),
+        "train_seconds": round(seconds, 1),
+        "torch": torch.__version__,
+    }
+
+
+def train(cfg: TrainConfig, resume: bool = False, argv: list[str] | None = None) -> Path:
+    """Train (or continue) a run in ``cfg.out``; returns the final ``save_pretrained`` folder."""
+    from .evaluate import evaluate, figures, generated_set, rounded
+
+    device = pick_device(cfg.device)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = load_mnist(cfg.data, train=True, download=cfg.download).subset(cfg.subset).to(device)
+    reference = load_mnist(cfg.data, train=False).per_digit(cfg.eval_n) if cfg.eval_every else None
+    run = new_run(cfg, device)
+    if resume and (out / CHECKPOINT).exists():
+        run.load(out / CHECKPOINT, device)
+        print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)
+    step = make_step(run, device)
+    history = run.history if run.history is not None else []
+    best_fid = min((h["fid"] for h in history if "fid" in h), default=float("inf"))
+    seconds = history[-1]["train_seconds"] if history else 0.0
+    while run.epoch < cfg.epochs:
+        start = time.perf_counter()
+        run.G.train()
+        run.D.train()
+        losses = train_epoch(run, data, device, step)
+        recalibrate_batchnorm(run.ema)
+        seconds += time.perf_counter() - start
+        run.epoch += 1
+        entry: dict[str, Any] = {"epoch": run.epoch, "step": run.step, "train_seconds": round(seconds, 1), **losses}
+        if cfg.eval_every and reference is not None and run.epoch % cfg.eval_every == 0:
+            fake = generated_set(run.ema, cfg.eval_n, seed=cfg.seed)
+            entry.update(rounded(figures(fake.images, fake.labels, reference)))
+            entry.pop("per_digit_accuracy")
+            if entry["fid"] < best_fid:
+                best_fid = entry["fid"]
+                run.ema.info = {"training": provenance(cfg, device, seconds, argv), "epoch": run.epoch}
+                run.ema.save_pretrained(out / "best")
+        history.append(entry)
+        run.history = history
+        save_png(sample_grid(run.ema), out / "grids" / f"epoch_{run.epoch:03d}.png")
+        run.save(out / CHECKPOINT)
+        print(json.dumps(entry), flush=True)
+    final = run.ema
+    final.info = {"training": {**provenance(cfg, device, seconds, argv), "epochs": run.epoch}}
+    if cfg.final_eval_n:
+        final.info["metrics"] = evaluate(final, cfg.data, cfg.final_eval_n, seed=cfg.seed)
+    (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    final.save_pretrained(out / "model")
+    return out / "model"
+
+
+def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
+    p = argparse.ArgumentParser(prog="python -m digitgen.train", description=__doc__.split("\n\n")[0])
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        default = getattr(defaults, f.name)
+        if isinstance(default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        else:
+            kind = int if f.name == "subset" else type(default)
+            p.add_argument(flag, type=kind, default=default)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
+    a = vars(p.parse_args(argv))
+    resume = a.pop("resume")
+    cfg = TrainConfig(**a)
+    if cfg.loss not in ("bce", "hinge"):
+        p.error("--loss must be bce or hinge")
+    return cfg, resume
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg, resume = parse_args(argv)
+    folder = train(cfg, resume=resume, argv=argv)
+    print(f"saved {folder}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+from digitgen.data import DigitSet, load_mnist
+from digitgen.evaluate import figures, load_classifier, test_accuracy
+
+
+@pytest.fixture(scope="module")
+def test_set(data_root):
+    return load_mnist(data_root, train=False)
+
+
+@pytest.fixture(scope="module")
+def reference(test_set):
+    return test_set.per_digit(200)
+
+
+def test_classifier_reads_mnist_test(test_set):
+    assert test_accuracy(load_classifier(), test_set) >= 0.99
+
+
+def test_real_data_scores_near_perfect(data_root, reference):
+    real = load_mnist(data_root, train=True).per_digit(200)
+    f = figures(real.images, real.labels, reference)
+    assert f["accuracy"] >= 0.98 and f["confidence"] > 0.9
+    assert f["precision"] > 0.7 and f["recall"] > 0.7
+    assert f["fid"] < 5
+
+
+def test_noise_and_blank_images_score_badly(reference):
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(10).repeat_interleave(200)
+    noise = torch.randint(0, 256, (2000, 28, 28), generator=gen, dtype=torch.uint8)
+    blank = torch.zeros(2000, 28, 28, dtype=torch.uint8)
+    real = figures(reference.images, reference.labels, reference)
+    for images in (noise, blank):
+        f = figures(images, labels, reference)
+        assert f["accuracy"] < 0.3
+        assert f["fid"] > 20 * max(real["fid"], 1.0)
+        assert f["precision"] < 0.1 and f["recall"] < 0.1
+    assert figures(blank, labels, reference)["diversity"] < 1e-3  # mode collapse alarm
+
+
+def test_figures_are_deterministic(reference):
+    sub = DigitSet(reference.images[::4], reference.labels[::4])
+    assert figures(sub.images, sub.labels, reference) == figures(sub.images, sub.labels, reference)

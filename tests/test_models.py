@@ -1,0 +1,76 @@
+import json
+
+import pytest
+import torch
+
+from digitgen.hub import load_folder
+from digitgen.models import Discriminator, Generator, make_models
+
+
+@pytest.mark.parametrize("arch", ["conv", "mlp"])
+def test_shapes_and_range(arch):
+    G, D = make_models(arch)
+    G.eval()
+    z, y = torch.randn(6, G.z_dim), torch.arange(6)
+    x = G(z, y)
+    assert x.shape == (6, 1, 28, 28)
+    assert x.min() >= -1 and x.max() <= 1
+    assert D(x, y).shape == (6,)
+
+
+def test_mlp_keeps_the_documented_architecture():
+    G, D = make_models("mlp")
+    sizes = [m.out_features for m in G.mlp if isinstance(m, torch.nn.Linear)]
+    assert G.z_dim == 100 and G.embed.embedding_dim == 10 and sizes == [256, 512, 1024, 784]
+    d_sizes = [m.out_features for m in D.mlp if isinstance(m, torch.nn.Linear)]
+    assert D.mlp[0].in_features == 794 and d_sizes == [512, 256, 1]
+
+
+@pytest.mark.parametrize("arch", ["conv", "mlp"])
+def test_config_round_trip(tmp_path, arch):
+    G, _ = make_models(arch)
+    G.info = {"training": {"epochs": 3}}
+    G.eval().save_pretrained(tmp_path)
+    assert {"model.safetensors", "config.json", "README.md", "samples.png"} <= {p.name for p in tmp_path.iterdir()}
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config == G.config
+    loaded = Generator.from_pretrained(tmp_path)
+    assert loaded.config == G.config and not loaded.training
+    z, y = torch.randn(4, G.z_dim), torch.arange(4)
+    assert torch.equal(loaded(z, y), G(z, y))
+
+
+def test_broken_weights_name_the_file(tmp_path):
+    G, _ = make_models("conv")
+    G.save_pretrained(tmp_path)
+    weights = tmp_path / "model.safetensors"
+    data = weights.read_bytes()
+
+    weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="model.safetensors.*(unreadable|truncated)"):
+        load_folder(tmp_path)
+
+    weights.unlink()
+    with pytest.raises(ValueError, match="weights file not found: .*model.safetensors"):
+        load_folder(tmp_path)
+
+    weights.write_bytes(data)
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "width": 16}))
+    with pytest.raises(ValueError, match="model.safetensors does not match its config.json"):
+        load_folder(tmp_path)
+
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match="config.json is invalid"):
+        load_folder(tmp_path)
+
+
+def test_discriminator_sees_batch_diversity():
+    """The minibatch-stddev feature: identical images and varied images get different scores."""
+    torch.manual_seed(0)
+    D = Discriminator("conv").eval()
+    same = torch.randn(1, 1, 28, 28).repeat(8, 1, 1, 1)
+    varied = same.clone()
+    varied[1:] = torch.randn(7, 1, 28, 28)
+    y = torch.zeros(8, dtype=torch.long)
+    assert not torch.allclose(D(same, y)[0], D(varied, y)[0])

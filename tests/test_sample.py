@@ -1,0 +1,64 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from digitgen import generate, load_generator
+from digitgen.sample import MAX_SEED, noise
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return load_generator()
+
+
+def test_generate_shape_dtype(generator):
+    images = generate(3, 1234, generator=generator)
+    assert images.shape == (5, 28, 28) and images.dtype == np.uint8
+    assert images.mean() < 80  # MNIST-like: mostly black background
+    assert images.max() > 200  # with bright ink
+
+
+def test_same_seed_same_images_bit_identical(generator):
+    a = generate(7, 42, generator=generator)
+    b = generate(7, 42, generator=generator)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, generate(7, 43, generator=generator))
+
+
+def test_image_does_not_depend_on_its_batch(generator):
+    """Eval-mode BatchNorm: an image is the same alone or among others."""
+    z, y = noise(generator.z_dim, 6, 5), torch.arange(6)
+    together = generator(z, y)
+    alone = torch.cat([generator(z[i : i + 1], y[i : i + 1]) for i in range(6)])
+    assert torch.allclose(together, alone, atol=1e-5)
+
+
+def test_default_generator_is_used(generator):
+    assert np.array_equal(generate(1, 5), generate(1, 5, generator=generator))
+
+
+@pytest.mark.parametrize(
+    "digit, seed, n, message",
+    [
+        (11, 0, 5, "digit must be a whole number from 0 to 9"),
+        (-1, 0, 5, "digit"),
+        (3.5, 0, 5, "digit"),
+        ("seven", 0, 5, "digit"),
+        (None, 0, 5, "digit"),
+        (True, 0, 5, "digit"),
+        (3, -1, 5, f"seed must be a whole number from 0 to {MAX_SEED}"),
+        (3, 2**70, 5, "seed"),
+        (3, math.nan, 5, "seed"),
+        (3, 0, 10_000, "n must be a whole number from 1 to 100"),
+        (3, 0, 0, "n"),
+    ],
+)
+def test_bad_input_is_a_clear_error(generator, digit, seed, n, message):
+    with pytest.raises(ValueError, match=message):
+        generate(digit, seed, n=n, generator=generator)
+
+
+def test_whole_floats_are_accepted(generator):
+    assert np.array_equal(generate(3.0, 8.0, generator=generator), generate(3, 8, generator=generator))

@@ -69,7 +69,9 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             digit = gr.Radio(list(range(10)), value=7, label="Digit")
-            seed = gr.Slider(0, MAX_SEED, value=42, step=1, precision=0, label="Seed")
+            # precision=None: generate() checks for a whole number itself, so an API call with
+            # 3.5 or NaN is refused with a message instead of being rounded to another seed.
+            seed = gr.Slider(0, MAX_SEED, value=42, step=1, precision=None, label="Seed")
             with gr.Row():
                 dice = gr.Button("🎲 Random seed")
                 go = gr.Button("Generate", variant="primary")

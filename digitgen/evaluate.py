@@ -191,7 +191,7 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def test_accuracy(classifier: DigitClassifier, test: DigitSet) -> float:
+def classifier_accuracy(classifier: DigitClassifier, test: DigitSet) -> float:
     _, probs = read_images(test.images, classifier.eval())
     return float((probs.argmax(1) == test.labels).float().mean())
 
@@ -219,9 +219,9 @@ def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, ba
             sched.step()
             if i % 50 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}")
-    accuracy = test_accuracy(model, test)
+    accuracy = classifier_accuracy(model, test)
     model.info = {
-        "mnist_test_accuracy": round(accuracy, 4),
+        "mnist_classifier_accuracy": round(accuracy, 4),
         "command": f"python -m digitgen.evaluate train-classifier --data DIR --epochs {epochs} --seed {seed}",
         "train_seconds": round(time.perf_counter() - start, 1),
     }
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--seed", type=int, default=0)
         a = p.parse_args(argv[1:])
         accuracy = train_classifier(a.data, a.out, a.epochs, seed=a.seed)
-        print(json.dumps({"mnist_test_accuracy": round(accuracy, 4), "out": a.out}))
+        print(json.dumps({"mnist_classifier_accuracy": round(accuracy, 4), "out": a.out}))
         return
     p = argparse.ArgumentParser(prog="python -m digitgen.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="Hub repo id or local folder (default: $DIGITGEN_MODEL or shipped)")

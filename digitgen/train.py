@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -252,8 +252,17 @@ def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: lis
     }
 
 
-def train(cfg: TrainConfig, resume: bool = False, argv: list[str] | None = None) -> Path:
-    """Train (or continue) a run in ``cfg.out``; returns the final ``save_pretrained`` folder."""
+def train(
+    cfg: TrainConfig,
+    resume: bool = False,
+    argv: list[str] | None = None,
+    on_epoch: Callable[[dict[str, Any], Generator], None] | None = None,
+) -> Path:
+    """Train (or continue) a run in ``cfg.out``; returns the final ``save_pretrained`` folder.
+
+    ``on_epoch(entry, ema_generator)`` is called after each epoch's checkpoint (the notebook
+    shows a live sample grid with it).
+    """
     from .evaluate import evaluate, figures, generated_set, rounded
 
     device = pick_device(cfg.device)
@@ -291,6 +300,8 @@ def train(cfg: TrainConfig, resume: bool = False, argv: list[str] | None = None)
         save_png(sample_grid(run.ema), out / "grids" / f"epoch_{run.epoch:03d}.png")
         run.save(out / CHECKPOINT)
         print(json.dumps(entry), flush=True)
+        if on_epoch is not None:
+            on_epoch(entry, run.ema)
     final = run.ema
     final.info = {"training": {**provenance(cfg, device, seconds, argv), "epochs": run.epoch}}
     if cfg.final_eval_n:

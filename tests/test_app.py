@@ -70,11 +70,22 @@ def test_random_seed_endpoint(client):
         (3.5, 0, "not in the list of choices"),
         ("seven", 0, "not in the list of choices"),
         (None, 0, "digit must be a whole number from 0 to 9"),
-        (3, -1, "less than the minimum"),
-        (3, 2**64, "greater than the maximum"),
+        (3, -1, "less than minimum value 0"),
+        (3, 3.5, "seed must be a whole number from 0 to 2147483647, got 3.5"),
+        (3, float("nan"), "not JSON compliant"),  # refused by the client before it is sent
+        (3, 2**64, "greater than maximum value"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, digit, seed, message):
     with pytest.raises(Exception, match=message):
         client.predict(digit, seed, api_name="/generate")
     assert len(client.predict(1, 1, api_name="/generate")) == 5
+
+
+def test_nan_seed_reaching_the_function_is_a_clear_error():
+    import gradio as gr
+
+    import app
+
+    with pytest.raises(gr.Error, match="seed must be a whole number"):
+        app.generate(3, float("nan"))

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from digitgen.data import DigitSet, load_mnist
-from digitgen.evaluate import figures, load_classifier, test_accuracy
+from digitgen.evaluate import figures, load_classifier, classifier_accuracy
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def reference(test_set):
 
 
 def test_classifier_reads_mnist_test(test_set):
-    assert test_accuracy(load_classifier(), test_set) >= 0.99
+    assert classifier_accuracy(load_classifier(), test_set) >= 0.99
 
 
 def test_real_data_scores_near_perfect(data_root, reference):

@@ -2,13 +2,16 @@
 
 Run ``python app.py`` and open http://127.0.0.1:7860. ``DIGITGEN_MODEL`` (Hub repo id or local
 folder) picks the weights; without it, or when the Hub cannot be reached, the app serves the
-weights shipped in the package. Every event that computes something is a named API endpoint.
+weights shipped in the package and says so. Every event that computes something is a named,
+documented API endpoint; all the work happens in the ``digitgen`` library.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -16,12 +19,14 @@ import numpy as np
 
 import digitgen
 from digitgen.card import summary
-from digitgen.sample import MAX_SEED
+from digitgen.evaluate import read_digits
+from digitgen.handwriting import MAX_CHARS, write_number
+from digitgen.images import gif_bytes, grid, png_bytes, zip_of_pngs
+from digitgen.sample import DEFAULT_NEATNESS, MAX_SEED, morph, style_row
 
 GALLERY_SIZE = 5
 CSS = """
-#gallery img { image-rendering: pixelated; image-rendering: crisp-edges; }
-#gallery .grid-wrap { overflow: hidden; }
+.pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
 """
 
 generator = digitgen.load_generator()
@@ -40,18 +45,76 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def captioned(images: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
+    return [(img, f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images))]
+
+
+def save(data: bytes, name: str) -> str:
+    path = Path(tempfile.mkdtemp(prefix="digitgen-")) / name
+    path.write_bytes(data)
+    return str(path)
+
+
 @user_errors
-def generate(digit: int, seed: int) -> list[np.ndarray]:
-    """Five handwritten images of one digit.
+def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[np.ndarray, str]]:
+    """Five handwritten images of one digit, each captioned with what the classifier reads.
 
     Args:
         digit: the digit to write, 0–9.
-        seed: 0 … 2**31−1; the same (digit, seed) always gives the same five images.
+        seed: 0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.
+        neatness: 0 (wild) … 1 (neat).
 
     Returns:
-        Five 28×28 grayscale PNGs, white ink on black like MNIST.
+        Five 28×28 grayscale PNGs (white ink on black, like MNIST) with captions like "7 · 99.6 %".
     """
-    return list(digitgen.generate(digit, seed, n=GALLERY_SIZE, generator=generator))
+    return captioned(digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator))
+
+
+@user_errors
+def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
+    """The five images of `generate` as one PNG grid and as a ZIP of 28×28 PNGs (the MNIST-sized originals)."""
+    images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
+    stem = f"digit{digit}_seed{seed}"
+    return save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png"), save(zip_of_pngs(images, stem), f"{stem}.zip")
+
+
+@user_errors
+def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[np.ndarray]:
+    """A number written by hand, five ways.
+
+    Args:
+        text: up to 32 digits; spaces leave gaps (e.g. "2026" or "12 34").
+        seed: 0 … 2**31−1; the same text and seed always give the same writing.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        Five grayscale PNGs, 36 pixels high, one per variation.
+    """
+    return write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
+
+
+@user_errors
+def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[np.ndarray, str]]:
+    """All ten digits written with one noise vector: the style held fixed while the digit changes.
+
+    Returns:
+        Ten captioned 28×28 PNGs, digits 0–9 in order.
+    """
+    return captioned(style_row(seed, neatness=neatness, generator=generator))
+
+
+@user_errors
+def morph_digit(
+    digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
+) -> tuple[list[np.ndarray], str]:
+    """One digit morphing from the style of `seed` to that of `seed_to` (spherical interpolation of the noise).
+
+    Returns:
+        The frames as 28×28 PNGs, and an animated GIF of them.
+    """
+    strip = morph(digit, seed, seed_to, frames, neatness=neatness, generator=generator)
+    return list(strip), save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
 
 
 def random_seed() -> int:
@@ -59,41 +122,85 @@ def random_seed() -> int:
     return random.randint(0, MAX_SEED)
 
 
+def digit_picker() -> gr.Radio:
+    return gr.Radio(list(range(10)), value=7, label="Digit")
+
+
+def seed_slider(label: str, value: int) -> gr.Slider:
+    # precision=None: the library checks for a whole number itself, so an API call with 3.5 or
+    # NaN is refused with a message instead of being rounded to another seed.
+    return gr.Slider(0, MAX_SEED, value=value, step=1, precision=None, label=label)
+
+
+def gallery(label: str, columns: int, height: int | str = "auto", elem_id: str | None = None) -> gr.Gallery:
+    return gr.Gallery(
+        label=label,
+        format="png",
+        columns=columns,
+        height=height,
+        object_fit="contain",
+        allow_preview=False,
+        buttons=["download", "fullscreen"],
+        elem_classes="pixelated",
+        elem_id=elem_id,
+    )
+
+
 with gr.Blocks(title="digitgen · handwritten digits") as demo:
     gr.Markdown(
         "# ✍️ digitgen\nMNIST-style handwritten digits from a conditional GAN trained from scratch. "
-        "Pick a digit and a seed: the same seed always writes the same digits."
+        "The same seed always writes the same digits."
     )
     if generator.warning:
         gr.Markdown(f"⚠️ **{generator.warning}**", elem_id="model-warning")
     with gr.Row():
-        with gr.Column(scale=1, min_width=280):
-            digit = gr.Radio(list(range(10)), value=7, label="Digit")
-            # precision=None: generate() checks for a whole number itself, so an API call with
-            # 3.5 or NaN is refused with a message instead of being rounded to another seed.
-            seed = gr.Slider(0, MAX_SEED, value=42, step=1, precision=None, label="Seed")
-            with gr.Row():
-                dice = gr.Button("🎲 Random seed")
-                go = gr.Button("Generate", variant="primary")
-            gr.Markdown(f"<small>Model: {summary(generator.config)}</small>", elem_id="model-info")
-        with gr.Column(scale=2):
-            gallery = gr.Gallery(
-                label="Five handwritten samples",
-                format="png",
-                columns=GALLERY_SIZE,
-                height=260,
-                object_fit="contain",
-                allow_preview=False,
-                elem_id="gallery",
-            )
+        seed = seed_slider("Seed", 42)
+        dice = gr.Button("🎲 Random seed", scale=0, min_width=150)
+        neatness = gr.Slider(0, 1, value=DEFAULT_NEATNESS, step=0.05, label="Neatness (wild → neat)")
 
-    go.click(generate, [digit, seed], gallery, api_name="generate")
-    dice.click(random_seed, None, seed, api_name="random_seed").then(
-        generate, [digit, seed], gallery, api_visibility="private"
+    with gr.Tab("Digit"):
+        digit = digit_picker()
+        go = gr.Button("Generate", variant="primary")
+        digits_out = gallery("Five handwritten samples · what the classifier reads", GALLERY_SIZE, elem_id="digits")
+        with gr.Row():
+            grid_file = gr.DownloadButton("⬇ PNG grid", size="sm")
+            zip_file = gr.DownloadButton("⬇ ZIP of 28×28 PNGs", size="sm")
+    with gr.Tab("Write a number"):
+        text = gr.Textbox("2026", label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
+        write = gr.Button("Write it", variant="primary")
+        number_out = gallery("Five ways to write it", 1, height=420)
+    with gr.Tab("Same hand, every digit"):
+        hand = gr.Button("Write 0–9 in one hand", variant="primary")
+        hand_out = gallery("One noise vector, ten digits", 10, height=160)
+    with gr.Tab("Morph"):
+        with gr.Row():
+            morph_digit_in = digit_picker()
+            seed_to = seed_slider("Morph to seed", 7)
+            frames = gr.Slider(2, 32, value=10, step=1, precision=None, label="Frames")
+        morph_go = gr.Button("Morph", variant="primary")
+        morph_out = gallery("Frames", 10, height=160)
+        morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
+    gr.Markdown(f"<small>Model: {summary(generator.config)} · weights: `{generator.source}`</small>")
+
+    digit_inputs = [digit, seed, neatness]
+    go.click(generate, digit_inputs, digits_out, api_name="generate").then(
+        export, digit_inputs, [grid_file, zip_file], api_name="export"
     )
-    digit.change(generate, [digit, seed], gallery, api_visibility="private")
-    seed.release(generate, [digit, seed], gallery, api_visibility="private")
-    demo.load(generate, [digit, seed], gallery, api_visibility="private")
+    gr.on(
+        [digit.change, seed.change, neatness.change, demo.load],
+        generate,
+        digit_inputs,
+        digits_out,
+        api_visibility="private",
+        trigger_mode="always_last",
+    ).then(export, digit_inputs, [grid_file, zip_file], api_visibility="private")
+    dice.click(random_seed, None, seed, api_name="random_seed")
+    write.click(number, [text, seed, neatness], number_out, api_name="write_number")
+    text.submit(number, [text, seed, neatness], number_out, api_visibility="private")
+    hand.click(same_hand, [seed, neatness], hand_out, api_name="same_hand")
+    morph_go.click(
+        morph_digit, [morph_digit_in, seed, seed_to, frames, neatness], [morph_out, morph_gif], api_name="morph"
+    )
 
 
 def launch(**kwargs: Any) -> tuple[Any, str, str]:

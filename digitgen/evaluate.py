@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
@@ -86,6 +87,13 @@ def read_images(images: torch.Tensor, classifier: DigitClassifier | None = None,
         feats.append(f)
         probs.append(classifier.head(f).softmax(dim=1))
     return torch.cat(feats), torch.cat(probs)
+
+
+def read_digits(images: np.ndarray) -> list[tuple[int, float]]:
+    """What the classifier reads in each uint8 ``(n, 28, 28)`` image, and its probability."""
+    _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)))
+    p, d = probs.max(dim=1)
+    return list(zip(d.tolist(), p.tolist()))
 
 
 # --- the figures ---------------------------------------------------------------------------

@@ -43,3 +43,22 @@ def png_bytes(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def zip_of_pngs(images: np.ndarray, stem: str) -> bytes:
+    """A ZIP holding each uint8 image as its own PNG: ``{stem}_1.png`` …"""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, img in enumerate(images, 1):
+            zf.writestr(f"{stem}_{i}.png", png_bytes(img))
+    return buf.getvalue()
+
+
+def gif_bytes(frames: np.ndarray, scale: int = 4, ms_per_frame: int = 120) -> bytes:
+    """An animated, looping GIF of uint8 frames, upscaled (nearest) so it is visible; plays there and back."""
+    pics = [Image.fromarray(upscale(f, scale)) for f in [*frames, *frames[-2:0:-1]]]
+    buf = io.BytesIO()
+    pics[0].save(buf, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)
+    return buf.getvalue()

@@ -89,3 +89,71 @@ def test_nan_seed_reaching_the_function_is_a_clear_error():
 
     with pytest.raises(gr.Error, match="seed must be a whole number"):
         app.generate(3, float("nan"))
+
+
+def test_captions_say_what_the_classifier_reads(client):
+    result = client.predict(7, 42, 0.5, api_name="/generate")
+    assert all(item["caption"].startswith(("0 · ", "1 · ", "2 · ", "3 · ", "4 · ", "5 · ", "6 · ", "7 · ", "8 · ", "9 · ")) for item in result)
+    assert all(item["caption"].endswith("%") for item in result)
+
+
+def test_export_png_grid_and_zip_of_mnist_sized_pngs(client):
+    import zipfile
+
+    grid_path, zip_path = client.predict(2, 5, 0.5, api_name="/export")
+    gallery = np.stack(images_of(client.predict(2, 5, 0.5, api_name="/generate")))
+    assert np.asarray(Image.open(grid_path)).shape == (32, 152)  # 5 images of 28 px, 2 px gaps
+    with zipfile.ZipFile(zip_path) as zf:
+        names = sorted(zf.namelist())
+        assert names == [f"digit2_seed5_{i}.png" for i in range(1, 6)]
+        pngs = np.stack([np.asarray(Image.open(zf.open(n))) for n in names])
+    assert np.array_equal(pngs, gallery)
+
+
+def test_write_number(client):
+    a = images_of(client.predict("2026", 11, 0.5, api_name="/write_number"))
+    b = images_of(client.predict("2026", 11, 0.5, api_name="/write_number"))
+    assert len(a) == 5 and all(img.shape[0] == 36 and 4 * 14 < img.shape[1] < 4 * 34 for img in a)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    spaced = images_of(client.predict("20 26", 11, 0.5, api_name="/write_number"))
+    assert spaced[0].shape[1] > a[0].shape[1]
+
+
+@pytest.mark.parametrize("text", ["12a4", "", "   ", "7" * 500, "-5", "3.14"])
+def test_write_number_bad_input(client, text):
+    with pytest.raises(Exception, match="type up to 32 digits"):
+        client.predict(text, 1, 0.5, api_name="/write_number")
+
+
+def test_same_hand_row(client):
+    result = client.predict(42, 0.5, api_name="/same_hand")
+    images = images_of(result)
+    assert len(images) == 10 and all(img.shape == (28, 28) for img in images)
+    assert images_of(client.predict(42, 0.5, api_name="/same_hand"))[3].tobytes() == images[3].tobytes()
+
+
+def test_morph_strip_and_gif(client):
+    frames, gif = client.predict(3, 1, 2, 8, 0.5, api_name="/morph")
+    images = images_of(frames)
+    assert len(images) == 8 and all(img.shape == (28, 28) for img in images)
+    assert not np.array_equal(images[0], images[-1])
+    animation = Image.open(gif)
+    assert animation.format == "GIF" and animation.n_frames == 14  # there and back
+
+
+@pytest.mark.parametrize(
+    "args, api_name, message",
+    [
+        ((7, 42, 1.5), "/generate", "greater than maximum value 1"),
+        ((7, 42, -0.1), "/generate", "less than minimum value 0"),
+        ((42, -3), "/same_hand", "less than minimum value 0"),
+        ((3, 1, 2, 500, 0.5), "/morph", "greater than maximum value 32"),
+        ((3, 1, 2, 2.5, 0.5), "/morph", "frames must be a whole number"),
+        ((12, 1, 2, 8, 0.5), "/morph", "not in the list of choices"),
+        (("2026", -1, 0.5), "/write_number", "less than minimum value 0"),
+    ],
+)
+def test_bad_input_on_every_endpoint(client, args, api_name, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name=api_name)
+    assert len(client.predict(1, 1, 0.5, api_name="/generate")) == 5

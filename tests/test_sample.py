@@ -62,3 +62,32 @@ def test_bad_input_is_a_clear_error(generator, digit, seed, n, message):
 
 def test_whole_floats_are_accepted(generator):
     assert np.array_equal(generate(3.0, 8.0, generator=generator), generate(3, 8, generator=generator))
+
+
+def test_neatness_narrows_the_noise(generator):
+    from digitgen.sample import noise as draw
+
+    wild, neat = draw(64, 2000, 1, neatness=0.0), draw(64, 2000, 1, neatness=1.0)
+    assert neat.abs().max() <= 0.5 + 1e-6 < wild.abs().max()
+    with pytest.raises(ValueError, match="neatness must be a number from 0"):
+        generate(3, 1, neatness=1.5, generator=generator)
+
+
+def test_style_row_and_morph(generator):
+    from digitgen.sample import morph, style_row
+
+    row = style_row(9, generator=generator)
+    assert row.shape == (10, 28, 28) and np.array_equal(row, style_row(9, generator=generator))
+    strip = morph(4, 1, 2, frames=6, generator=generator)
+    assert strip.shape == (6, 28, 28)
+    assert np.array_equal(strip[0], generate(4, 1, n=1, generator=generator)[0])  # starts at seed 1's style
+
+
+def test_write_number_layout(generator):
+    from digitgen.handwriting import write_number
+
+    lines = write_number("2026", 3, n=2, generator=generator)
+    assert len(lines) == 2 and all(line.shape[0] == 36 and line.dtype == np.uint8 for line in lines)
+    assert np.array_equal(lines[0], write_number("2026", 3, n=2, generator=generator)[0])
+    with pytest.raises(ValueError, match="type up to 32 digits"):
+        write_number("20x6", 3, generator=generator)

@@ -1,0 +1,70 @@
+"""End to end in a real headless Chromium: pick a digit, move the seed, generate, see five images."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.test_app import free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def url():
+    import app
+
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.demo.close()
+
+
+LOADED = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
+
+
+def gallery_sources(page) -> list[str]:
+    """The five image URLs once every queued generation has finished and the images have loaded."""
+    page.wait_for_function("!document.body.innerText.includes('queue:')", timeout=30_000)
+    page.wait_for_function(f"{LOADED}.length === 5", timeout=30_000)
+    return page.locator("#digits img").evaluate_all("imgs => imgs.map(i => i.src)")
+
+
+def test_pick_digit_move_seed_generate(url, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        images = page.locator("#digits img")
+        expect(images).to_have_count(5, timeout=30_000)  # the page generates on load
+
+        page.get_by_label("3", exact=True).first.check()
+        seed_box = page.get_by_label("number input for Seed")
+        seed_box.fill("1234")
+        seed_box.press("Enter")
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.locator("#digits").get_by_text("3 ·").first).to_be_visible(timeout=30_000)
+        first = gallery_sources(page)
+        page.screenshot(path=str(tmp_path / "seed1234.png"), full_page=True)
+
+        seed_box.fill("1235")
+        seed_box.press("Enter")
+        page.get_by_role("button", name="Generate", exact=True).click()
+        page.wait_for_function(
+            f"old => {{ const s = {LOADED}.map(i => i.src); return s.length === 5 && s.some(x => !old.includes(x)); }}",
+            arg=first,
+            timeout=30_000,
+        )
+        second = gallery_sources(page)
+        assert page.locator("#digits").get_by_text("3 ·").count() >= 1  # captions: what the classifier reads
+        page.screenshot(path=str(tmp_path / "seed1235.png"), full_page=True)
+        browser.close()
+    assert len(first) == len(second) == 5 and first != second
+    assert (tmp_path / "seed1235.png").stat().st_size > 10_000

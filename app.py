@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import random
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 import numpy as np
@@ -47,7 +48,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def captioned(images: np.ndarray) -> list[tuple[np.ndarray, str]]:
     """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
-    return [(img, f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images))]
+    return [(img, f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
 
 
 def save(data: bytes, name: str) -> str:
@@ -76,7 +77,8 @@ def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[s
     """The five images of `generate` as one PNG grid and as a ZIP of 28×28 PNGs (the MNIST-sized originals)."""
     images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
     stem = f"digit{digit}_seed{seed}"
-    return save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png"), save(zip_of_pngs(images, stem), f"{stem}.zip")
+    grid_png = save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
+    return grid_png, save(zip_of_pngs(images, stem), f"{stem}.zip")
 
 
 @user_errors

@@ -50,7 +50,8 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     rows = ["| figure | this model | real MNIST (floor) | meaning |", "|---|---|---|---|"]
     for key, meaning in FIGURES:
         if key in metrics:
-            rows.append(f"| {key} | {metrics[key]:.4g} | {floor[key]:.4g} | {meaning} |" if key in floor else f"| {key} | {metrics[key]:.4g} | – | {meaning} |")
+            real = f"{floor[key]:.4g}" if key in floor else "–"
+            rows.append(f"| {key} | {metrics[key]:.4g} | {real} | {meaning} |")
     if "per_digit_accuracy" in metrics:
         digits = " · ".join(f"{d}: {a:.1%}" for d, a in enumerate(metrics["per_digit_accuracy"]))
         rows.append(f"\nPer-digit accuracy: {digits}.")

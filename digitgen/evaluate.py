@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from .data import DigitSet, load_mnist, to_unit_range
 from .models import NUM_CLASSES, Generator, load_safetensors
-from .sample import noise, sample
+from .sample import DEFAULT_NEATNESS, noise, sample
 
 CLASSIFIER_DIR = Path(__file__).parent / "weights" / "classifier"
 FEATURE_DIM = 128
@@ -93,7 +93,7 @@ def read_digits(images: np.ndarray) -> list[tuple[int, float]]:
     """What the classifier reads in each uint8 ``(n, 28, 28)`` image, and its probability."""
     _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)))
     p, d = probs.max(dim=1)
-    return list(zip(d.tolist(), p.tolist()))
+    return list(zip(d.tolist(), p.tolist(), strict=True))
 
 
 # --- the figures ---------------------------------------------------------------------------
@@ -155,11 +155,15 @@ def figures(images: torch.Tensor, labels: torch.Tensor, reference: DigitSet) -> 
     }
 
 
-def generated_set(generator: Generator, n_per_digit: int, seed: int = 0, batch: int = 1000) -> DigitSet:
+def generated_set(
+    generator: Generator, n_per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNESS, batch: int = 1000
+) -> DigitSet:
     """``n_per_digit`` samples of each digit, ordered 0…9, from a fixed seed."""
     labels = torch.arange(NUM_CLASSES).repeat_interleave(n_per_digit)
-    z = noise(generator.z_dim, len(labels), seed)
-    images = [torch.from_numpy(sample(generator, y, zz)) for y, zz in zip(labels.split(batch), z.split(batch))]
+    z = noise(generator.z_dim, len(labels), seed, neatness)
+    images = [
+        torch.from_numpy(sample(generator, y, zz)) for y, zz in zip(labels.split(batch), z.split(batch), strict=True)
+    ]
     return DigitSet(torch.cat(images), labels)
 
 
@@ -168,13 +172,18 @@ def rounded(figs: dict[str, Any], places: int = 4) -> dict[str, Any]:
 
 
 def evaluate(
-    generator: Generator, data_root: str | Path, n_per_digit: int = 1000, seed: int = 0, real_floor: bool = True
+    generator: Generator,
+    data_root: str | Path,
+    n_per_digit: int = 1000,
+    seed: int = 0,
+    neatness: float = DEFAULT_NEATNESS,
+    real_floor: bool = True,
 ) -> dict[str, Any]:
     """The meter's JSON-ready report for ``generator``, optionally beside the real-data floor."""
     start = time.perf_counter()
     reference = load_mnist(data_root, train=False)
-    fake = generated_set(generator, n_per_digit, seed)
-    report: dict[str, Any] = {"n_per_digit": n_per_digit, "seed": seed}
+    fake = generated_set(generator, n_per_digit, seed, neatness)
+    report: dict[str, Any] = {"n_per_digit": n_per_digit, "seed": seed, "neatness": neatness}
     report.update(rounded(figures(fake.images, fake.labels, reference)))
     if real_floor:
         real = load_mnist(data_root, train=True).per_digit(n_per_digit)
@@ -257,12 +266,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", required=True, help="torchvision MNIST root")
     p.add_argument("--n-per-digit", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--neatness", type=float, default=DEFAULT_NEATNESS, help="0 (wild) … 1 (neat)")
     p.add_argument("--out", default=None, help="also write the JSON here")
     a = p.parse_args(argv)
     from .hub import load_generator
 
     generator = load_generator(a.model)
-    report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed)}
+    report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed, a.neatness)}
     text = json.dumps(report, indent=2)
     print(text)
     if a.out:

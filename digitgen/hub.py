@@ -56,7 +56,8 @@ def load_generator(source: str | Path | None = None, map_location: str = "cpu") 
         try:
             generator = Generator.from_pretrained(str(asked), map_location=map_location, strict=True)
         except Exception as e:  # offline, unknown repo, bad id, broken download: all fall back
-            warning = f"Could not load {asked} from the Hugging Face Hub ({type(e).__name__}); using the shipped weights."
+            reason = type(e).__name__
+            warning = f"Could not load {asked} from the Hugging Face Hub ({reason}); using the shipped weights."
             warnings.warn(warning, stacklevel=2)
             generator = load_folder(SHIPPED, map_location)
             asked = SHIPPED

@@ -16,16 +16,17 @@ safetensors only.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from safetensors import SafetensorError
 from safetensors.torch import load_model
-import torch.nn.functional as F
 from torch import nn
 
 NUM_CLASSES = 10
@@ -89,7 +90,7 @@ class Generator(
             self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)
             dims = [z_dim + NUM_CLASSES, width, 2 * width, 4 * width]
             layers: list[nn.Module] = []
-            for d_in, d_out in zip(dims, dims[1:]):
+            for d_in, d_out in itertools.pairwise(dims):
                 layers += [nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out), nn.ReLU(inplace=True)]
             self.mlp = nn.Sequential(*layers, nn.Linear(dims[-1], IMAGE_SIZE * IMAGE_SIZE), nn.Tanh())
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from digitgen.data import DigitSet, load_mnist
-from digitgen.evaluate import figures, load_classifier, classifier_accuracy
+from digitgen.evaluate import classifier_accuracy, figures, load_classifier
 
 
 @pytest.fixture(scope="module")

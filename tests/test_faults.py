@@ -62,5 +62,5 @@ def test_training_killed_mid_epoch_resumes_without_losing_epochs(tmp_path, data_
     assert done.returncode == 0, done.stderr
     assert "resumed from" in done.stderr
     history = json.loads((out / "history.json").read_text())
-    assert [h["epoch"] for h in history] == [1, 2, 3] and history[-1]["step"] == 150
+    assert [h["epoch"] for h in history] == [1, 2, 3] and history[-1]["step"] == 3 * first["step"]
     assert (out / "model" / "model.safetensors").exists()

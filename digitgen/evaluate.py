@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--neatness", type=float, default=DEFAULT_NEATNESS, help="0 (wild) … 1 (neat)")
     p.add_argument("--out", default=None, help="also write the JSON here")
+    p.add_argument("--save-to", default=None, help="save the generator here with these figures in its config and card")
     a = p.parse_args(argv)
     from .hub import load_generator
 
@@ -278,6 +279,9 @@ def main(argv: list[str] | None = None) -> None:
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text(text + "\n")
+    if a.save_to:
+        generator.info["metrics"] = {k: v for k, v in report.items() if k != "model"}
+        generator.save_pretrained(a.save_to)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
@@ -157,8 +158,6 @@ class Run:
         os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
 
     def load(self, path: Path, device: torch.device) -> None:
-        from safetensors import safe_open
-
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata()
         tensors = load_file(str(path), device=str(device))

@@ -1,0 +1,68 @@
+"""Quality against training wall time, per architecture, from training runs' logs.
+
+``digitgen.train`` evaluates its EMA generator every ``--eval-every`` epochs (200 samples per
+digit) and logs the figures with the cumulative training seconds in ``OUT/history.json``.
+This script reads one or more runs, prints the curves as JSON (with the minutes each run took
+to reach 98 % accuracy with recall ≥ 0.7) and draws ``docs/quality_curve.png``.
+Run: ``python benchmarks/quality_curve.py runs/shipped runs/mlp``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from common import report
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def curve(run: Path) -> dict[str, object]:
+    history = [h for h in json.loads((run / "history.json").read_text()) if "accuracy" in h]
+    config = json.loads((run / "model" / "config.json").read_text())
+    reached = next((h for h in history if h["accuracy"] >= 0.98 and h["recall"] >= 0.7), None)
+    return {
+        "run": str(run),
+        "arch": config["arch"],
+        "device": config["info"]["training"]["device"],
+        "minutes_to_98pct_with_recall_0.7": round(reached["train_seconds"] / 60, 1) if reached else None,
+        "points": [
+            {k: h[k] for k in ("epoch", "train_seconds", "accuracy", "fid", "precision", "recall")} for h in history
+        ],
+    }
+
+
+def plot(curves: list[dict[str, object]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (acc, fid) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for c in curves:
+        minutes = [p["train_seconds"] / 60 for p in c["points"]]
+        acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=c["arch"])
+        fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=c["arch"])
+    acc.set(xlabel="training minutes (2-core CPU)", ylabel="classifier accuracy", ylim=(0, 1))
+    fid.set(xlabel="training minutes (2-core CPU)", ylabel="FID (classifier features)", yscale="log")
+    acc.axhline(0.98, ls="--", c="gray", lw=0.8)
+    for ax in (acc, fid):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("runs", nargs="+", type=Path)
+    a = p.parse_args()
+    curves = [curve(r) for r in a.runs]
+    plot(curves, DOCS / "quality_curve.png")
+    report("quality_curve", {"curves": curves, "plot": "docs/quality_curve.png"})
+
+
+if __name__ == "__main__":
+    main()

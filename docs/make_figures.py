@@ -1,0 +1,64 @@
+"""Draws the README's pictures from the shipped weights: ``python docs/make_figures.py``.
+
+Writes docs/samples.png, number.png, same_hand.png, morph.gif, neatness.png and, when Debian's
+chromium is installed, app.png (a screenshot of the running app).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+
+from digitgen import generate, load_generator
+from digitgen.handwriting import write_number
+from digitgen.images import gif_bytes, grid, save_png, upscale
+from digitgen.sample import morph, sample_grid, style_row
+
+DOCS = Path(__file__).parent
+
+
+def stack(lines: list[np.ndarray], pad: int = 4) -> np.ndarray:
+    width = max(line.shape[1] for line in lines)
+    rows = [np.pad(line, ((pad, 0), (0, width - line.shape[1]))) for line in lines]
+    return np.concatenate(rows)
+
+
+def screenshot_app(path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
+        page.goto(f"http://127.0.0.1:{port}/")
+        loaded = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
+        page.wait_for_function(f"{loaded}.length === 5")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path))
+        browser.close()
+    app.demo.close()
+
+
+def main() -> None:
+    g = load_generator()
+    save_png(upscale(sample_grid(g), 2), DOCS / "samples.png")
+    save_png(upscale(stack(write_number("2026", 7, n=3, generator=g)), 3), DOCS / "number.png")
+    rows = np.concatenate([style_row(seed, generator=g) for seed in (1, 2, 3)])
+    save_png(upscale(grid(rows, cols=10), 2), DOCS / "same_hand.png")
+    (DOCS / "morph.gif").write_bytes(gif_bytes(morph(8, 3, 11, frames=12, generator=g), scale=5))
+    rows = np.concatenate([generate(4, 5, n=10, neatness=v, generator=g) for v in (0.0, 0.5, 1.0)])
+    save_png(upscale(grid(rows, cols=10), 2), DOCS / "neatness.png")
+    if shutil.which("chromium"):
+        screenshot_app(DOCS / "app.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 from gradio_client import Client
 from PIL import Image
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    import app
-
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
+def client(app_url):
+    return Client(app_url, verbose=False)
 
 
 def images_of(result) -> list[np.ndarray]:

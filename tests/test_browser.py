@@ -6,20 +6,8 @@ import shutil
 
 import pytest
 
-from tests.test_app import free_port
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def url():
-    import app
-
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.demo.close()
 
 
 LOADED = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
@@ -32,7 +20,7 @@ def gallery_sources(page) -> list[str]:
     return page.locator("#digits img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
-def test_pick_digit_move_seed_generate(url, tmp_path):
+def test_pick_digit_move_seed_generate(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -41,7 +29,7 @@ def test_pick_digit_move_seed_generate(url, tmp_path):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url)
+        page.goto(app_url)
         images = page.locator("#digits img")
         expect(images).to_have_count(5, timeout=30_000)  # the page generates on load
 

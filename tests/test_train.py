@@ -12,10 +12,10 @@ from digitgen.train import CHECKPOINT, main
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     out = tmp_path / "run"
     args = ["--data", str(data_root), "--out", str(out), "--subset", "6400", "--eval-n", "20", "--final-eval-n", "0"]
-    main([*args, "--epochs", "1"])  # 100 steps
+    main([*args, "--epochs", "1"])  # ~100 steps
     with safe_open(str(out / CHECKPOINT), framework="pt") as f:
         assert f.metadata()["epoch"] == "1"
-    main([*args, "--epochs", "2", "--resume"])  # 100 more
+    main([*args, "--epochs", "2", "--resume"])  # ~100 more
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 2 * history[0]["step"] > 190
     assert {"fid", "accuracy", "recall"} <= set(history[-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ def stack(lines: list[np.ndarray], pad: int = 4) -> np.ndarray:
 def screenshot_app(path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    sys.path.insert(0, str(DOCS.parent))  # app.py lives at the repository root
     import app
 
     with socket.socket() as s:

@@ -136,10 +136,16 @@ def diversity(feats: torch.Tensor, labels: torch.Tensor) -> float:
     return float(torch.stack(per_digit).mean())
 
 
-def figures(images: torch.Tensor, labels: torch.Tensor, reference: DigitSet) -> dict[str, Any]:
-    """Every figure for uint8 ``images`` that should show ``labels``, against ``reference`` (MNIST test)."""
+def figures(
+    images: torch.Tensor, labels: torch.Tensor, reference: DigitSet, ref_feats: torch.Tensor | None = None
+) -> dict[str, Any]:
+    """Every figure for uint8 ``images`` that should show ``labels``, against ``reference`` (MNIST test).
+
+    ``ref_feats``: the reference's classifier features, when the caller already has them.
+    """
     feats, probs = read_images(images)
-    ref_feats, _ = read_images(reference.images)
+    if ref_feats is None:
+        ref_feats, _ = read_images(reference.images)
     correct = (probs.argmax(1) == labels).float()
     cfids = [frechet_distance(feats[labels == d], ref_feats[reference.labels == d]) for d in range(NUM_CLASSES)]
     precision, recall = precision_recall(ref_feats, feats)
@@ -182,12 +188,13 @@ def evaluate(
     """The meter's JSON-ready report for ``generator``, optionally beside the real-data floor."""
     start = time.perf_counter()
     reference = load_mnist(data_root, train=False)
+    ref_feats, _ = read_images(reference.images)
     fake = generated_set(generator, n_per_digit, seed, neatness)
     report: dict[str, Any] = {"n_per_digit": n_per_digit, "seed": seed, "neatness": neatness}
-    report.update(rounded(figures(fake.images, fake.labels, reference)))
+    report.update(rounded(figures(fake.images, fake.labels, reference, ref_feats)))
     if real_floor:
         real = load_mnist(data_root, train=True).per_digit(n_per_digit)
-        report["real_floor"] = rounded(figures(real.images, real.labels, reference))
+        report["real_floor"] = rounded(figures(real.images, real.labels, reference, ref_feats))
     report["seconds"] = round(time.perf_counter() - start, 2)
     return report
 

@@ -74,7 +74,7 @@ class Generator(
 ):
     """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
 
-    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 64, info: dict | None = None):
+    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 32, info: dict | None = None):
         super().__init__()
         self.arch, self.z_dim, self.width = check_arch(arch), z_dim, width
         self.info: dict[str, Any] = dict(info or {})
@@ -192,7 +192,7 @@ class MinibatchStd(nn.Module):
 class Discriminator(nn.Module):
     """``D(image, digit) -> score``: one real number per image, higher means 'real'."""
 
-    def __init__(self, arch: str = "conv", width: int = 64):
+    def __init__(self, arch: str = "conv", width: int = 32):
         super().__init__()
         self.arch = check_arch(arch)
         if arch == "conv":

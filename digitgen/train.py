@@ -18,7 +18,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ class Run:
     opt_d: torch.optim.Optimizer
     epoch: int = 0  # epochs completed
     step: int = 0
-    history: list[dict[str, Any]] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per finished epoch
 
     def save(self, path: Path) -> None:
         tensors = {**flat_state("G", self.G.state_dict()), **flat_state("D", self.D.state_dict())}
@@ -149,7 +149,7 @@ class Run:
             "config": json.dumps(asdict(self.cfg)),
             "epoch": str(self.epoch),
             "step": str(self.step),
-            "history": json.dumps(self.history or []),
+            "history": json.dumps(self.history),
             "optG": og_groups,
             "optD": od_groups,
         }
@@ -190,7 +190,7 @@ def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     betas = (cfg.beta1, cfg.beta2)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas)
-    return Run(cfg, G, D, ema, opt_g, opt_d, history=[])
+    return Run(cfg, G, D, ema, opt_g, opt_d)
 
 
 # --- the loop ------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def train(
         run.load(out / CHECKPOINT, device)
         print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)
     step = make_step(run, device)
-    history = run.history if run.history is not None else []
+    history = run.history
     best_fid = min((h["fid"] for h in history if "fid" in h), default=float("inf"))
     seconds = history[-1]["train_seconds"] if history else 0.0
     while run.epoch < cfg.epochs:
@@ -296,7 +296,6 @@ def train(
                 run.ema.info = {"training": provenance(cfg, device, seconds, argv), "epoch": run.epoch}
                 run.ema.save_pretrained(out / "best")
         history.append(entry)
-        run.history = history
         save_png(sample_grid(run.ema), out / "grids" / f"epoch_{run.epoch:03d}.png")
         run.save(out / CHECKPOINT)
         print(json.dumps(entry), flush=True)

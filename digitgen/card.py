@@ -96,7 +96,8 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             "## Quality",
             "",
             f"Measured by `python -m digitgen.evaluate` with {metrics.get('n_per_digit', '?')} samples per digit "
-            "(the built-in classifier's feature space; compare only with the real-data floor beside it):",
+            f"at neatness {metrics.get('neatness', 0.0)} (in the built-in classifier's feature space: "
+            "compare only with the real-data floor beside it):",
             "",
             metrics_table(metrics),
             "",

@@ -28,6 +28,8 @@ from digitgen.sample import DEFAULT_NEATNESS, MAX_SEED, morph, style_row
 GALLERY_SIZE = 5
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
+#number .thumbnail-item { aspect-ratio: auto; height: auto; width: fit-content; }
+#number .thumbnail-item img { height: 108px; width: auto; max-width: 100%; object-fit: contain; }
 """
 
 generator = digitgen.load_generator()
@@ -174,7 +176,7 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:
     with gr.Tab("Write a number"):
         text = gr.Textbox("2026", label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
         write = gr.Button("Write it", variant="primary")
-        number_out = gallery("Five ways to write it", 1, height=420)
+        number_out = gallery("Five ways to write it", 1, elem_id="number")
     with gr.Tab("Same hand, every digit"):
         hand = gr.Button("Write 0–9 in one hand", variant="primary")
         hand_out = gallery("One noise vector, ten digits", 10, height=160)

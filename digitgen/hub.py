@@ -14,7 +14,7 @@ import os
 import warnings
 from pathlib import Path
 
-from .models import WEIGHTS_NAME, Generator
+from .models import WEIGHTS_NAME, Generator, load_safetensors
 
 ENV_VAR = "DIGITGEN_MODEL"
 SHIPPED = Path(__file__).parent / "weights" / "generator"
@@ -35,11 +35,11 @@ def load_folder(folder: str | Path, map_location: str = "cpu") -> Generator:
     if not config_file.is_file():
         raise ValueError(f"config file not found: {config_file}")
     try:
-        return Generator.from_pretrained(folder, map_location=map_location, strict=True)
+        generator = Generator(**json.loads(config_file.read_text()))
     except (json.JSONDecodeError, TypeError, ValueError) as e:
-        if str(folder / WEIGHTS_NAME) in str(e):
-            raise
         raise ValueError(f"config file {config_file} is invalid: {e}") from e
+    load_safetensors(generator, folder / WEIGHTS_NAME)
+    return generator.to(map_location).eval()
 
 
 def load_generator(source: str | Path | None = None, map_location: str = "cpu") -> Generator:

@@ -114,7 +114,8 @@ class Generator(
         from .images import save_png
         from .sample import sample_grid
 
-        kwargs.setdefault("config", self.config)
+        if kwargs.get("config") is None:  # push_to_hub passes config=None: use the current one, not init's
+            kwargs["config"] = self.config
         folder = Path(save_directory)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "README.md").unlink(missing_ok=True)  # the card is regenerated from the config

@@ -74,3 +74,12 @@ def test_discriminator_sees_batch_diversity():
     varied[1:] = torch.randn(7, 1, 28, 28)
     y = torch.zeros(8, dtype=torch.long)
     assert not torch.allclose(D(same, y)[0], D(varied, y)[0])
+
+
+def test_saved_config_is_the_current_one_even_when_given_none(tmp_path):
+    """push_to_hub calls save_pretrained(config=None): the card and config must carry today's figures."""
+    G, _ = make_models("conv")
+    G.info = {"metrics": {"accuracy": 0.5}}
+    G.save_pretrained(tmp_path, config=None)
+    assert json.loads((tmp_path / "config.json").read_text())["info"]["metrics"] == {"accuracy": 0.5}
+    assert "| accuracy | 0.5 |" in (tmp_path / "README.md").read_text()

@@ -17,7 +17,13 @@ from .models import NUM_CLASSES, Generator
 
 MAX_SEED = 2**31 - 1
 MAX_N = 100  # images per call; more is a batch job, not a request
+MAX_FRAMES = 64
 DEFAULT_NEATNESS = 0.0  # the meter's best FID for the shipped weights (benchmarks/neatness.py)
+
+
+def is_number(value: object) -> bool:
+    """A finite real number; bools (which Python counts as ints) and NaN are not."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 def check_int(value: object, name: str, lo: int, hi: int) -> int:
@@ -25,8 +31,7 @@ def check_int(value: object, name: str, lo: int, hi: int) -> int:
 
     Whole floats (``3.0``, as JSON clients send them) pass; bools, NaN and ``3.5`` do not.
     """
-    ok = isinstance(value, Real) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and float(value).is_integer()  # type: ignore[arg-type]
+    ok = is_number(value) and float(value).is_integer()  # type: ignore[arg-type]
     if not ok or not lo <= int(value) <= hi:  # type: ignore[call-overload]
         raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
     return int(value)  # type: ignore[call-overload]
@@ -41,8 +46,7 @@ def check_seed(seed: object) -> int:
 
 
 def check_neatness(neatness: object) -> float:
-    ok = isinstance(neatness, Real) and not isinstance(neatness, bool) and 0 <= neatness <= 1  # type: ignore[operator]
-    if not ok:
+    if not (is_number(neatness) and 0 <= neatness <= 1):  # type: ignore[operator]
         raise ValueError(f"neatness must be a number from 0 (wild) to 1 (neat), got {neatness!r}")
     return float(neatness)  # type: ignore[arg-type]
 
@@ -116,9 +120,6 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     omega = torch.arccos((a / a.norm() * b / b.norm()).sum().clamp(-1 + 1e-7, 1 - 1e-7))
     t = t[:, None]
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-
-
-MAX_FRAMES = 64
 
 
 def morph(

@@ -185,9 +185,23 @@ class MinibatchStd(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
         g = math.gcd(self.group, b)
-        s = x.view(-1, g, c, h, w).std(dim=1, unbiased=False).mean(dim=(1, 2, 3))  # (b/g,)
+        groups = x.view(-1, g, c, h, w)
+        # (x - mean)² by hand: Tensor.std over this small strided dim is ~10x slower on CPU
+        var = (groups - groups.mean(dim=1, keepdim=True)).square().mean(dim=1)
+        s = (var + 1e-8).sqrt().mean(dim=(1, 2, 3))  # (b/g,); the epsilon keeps the gradient finite
         s = s.repeat_interleave(g).view(b, 1, 1, 1).expand(b, 1, h, w)
         return torch.cat([x, s], dim=1)
+
+
+class FastDropout(nn.Dropout):
+    """``nn.Dropout`` with its mask drawn by thresholding uniform noise: the same distribution,
+    but about twice as fast on CPU, where ``bernoulli_`` is the MLP discriminator's slowest op."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand_like(x) >= self.p
+        return x * keep.to(x.dtype).mul_(1 / (1 - self.p))
 
 
 class Discriminator(nn.Module):
@@ -213,18 +227,24 @@ class Discriminator(nn.Module):
             self.mlp = nn.Sequential(
                 nn.Linear(IMAGE_SIZE * IMAGE_SIZE + NUM_CLASSES, 2 * width),
                 nn.LeakyReLU(0.2, inplace=True),
-                nn.Dropout(0.3),
+                FastDropout(0.3),
                 nn.Linear(2 * width, width),
                 nn.LeakyReLU(0.2, inplace=True),
-                nn.Dropout(0.3),
+                FastDropout(0.3),
                 nn.Linear(width, 1),
             )
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.arch == "mlp":
             return self.mlp(torch.cat([x.flatten(1), self.embed(y)], dim=1)).squeeze(1)
-        maps = F.one_hot(y, NUM_CLASSES).to(x.dtype)[:, :, None, None].expand(-1, -1, IMAGE_SIZE, IMAGE_SIZE)
-        return self.head(self.features(torch.cat([x, maps], dim=1))).squeeze(1)
+        # The first conv sees the image beside ten one-hot label maps. Convolution is linear, so
+        # the maps' share is one fixed response per digit: computed for the ten digits and looked
+        # up, instead of convolving ten constant channels for every image (same weights, same result).
+        conv = self.features[0]
+        eye = torch.eye(NUM_CLASSES, dtype=x.dtype, device=x.device)[:, :, None, None]
+        per_digit = F.conv2d(eye.expand(-1, -1, IMAGE_SIZE, IMAGE_SIZE), conv.weight[:, 1:], None, 2, 1)
+        h = F.conv2d(x, conv.weight[:, :1], conv.bias, 2, 1) + per_digit[y]
+        return self.head(self.features[1:](h)).squeeze(1)
 
 
 def make_models(arch: str = "conv", **overrides: int) -> tuple[Generator, Discriminator]:

@@ -43,6 +43,8 @@ class TrainConfig:
     data: str = "data"
     out: str = "runs/digitgen"
     arch: str = "conv"
+    width: int | None = None  # base channels (conv) or first layer (mlp); None: the arch's default
+    z_dim: int | None = None  # noise size; None: the arch's default
     epochs: int = 10
     batch_size: int = 64
     loss: str = "bce"  # "bce" (non-saturating) or "hinge"
@@ -184,12 +186,13 @@ def machine_name(device: torch.device) -> str:
 
 def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     torch.manual_seed(cfg.seed)
-    G, D = make_models(cfg.arch)
+    G, D = make_models(cfg.arch, **{k: v for k, v in (("width", cfg.width), ("z_dim", cfg.z_dim)) if v is not None})
     G, D = G.to(device), D.to(device)
     ema = copy.deepcopy(G).eval().requires_grad_(False)
     betas = (cfg.beta1, cfg.beta2)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas)
+    # fused: one kernel per step instead of a dozen per tensor (about 5x faster on CPU too)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas, fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas, fused=True)
     return Run(cfg, G, D, ema, opt_g, opt_d)
 
 
@@ -220,23 +223,37 @@ def train_epoch(run: Run, data: DigitSet, device: torch.device, step_fn) -> dict
 
 
 def make_step(run: Run, device: torch.device):
-    """One D update then one G update; returns both losses as a device tensor (no host sync)."""
+    """One D update then one G update; returns both losses as a device tensor (no host sync).
+
+    A discriminator without BatchNorm scores real and fake images in one pass (bigger, faster
+    matrix products); one with BatchNorm sees them apart, so its statistics are never mixed.
+    During the G update D's weights need no gradient, so none is computed.
+    """
     cfg, G, D = run.cfg, run.G, run.D
     use_amp = cfg.amp and device.type == "cuda"
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp)
+    one_pass = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules())
+
+    def score(real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if one_pass:
+            real_score, fake_score = D(torch.cat([real, fake]), torch.cat([y, y])).chunk(2)
+            return real_score, fake_score
+        return D(real, y), D(fake, y)
 
     def step(real: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         with autocast:
             fake = G(z, y)
-            loss_d = d_loss(cfg.loss, D(real, y), D(fake.detach(), y))
+            loss_d = d_loss(cfg.loss, *score(real, fake.detach(), y))
         run.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         run.opt_d.step()
+        D.requires_grad_(False)
         with autocast:
             loss_g = g_loss(cfg.loss, D(fake, y))
         run.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         run.opt_g.step()
+        D.requires_grad_(True)
         return torch.stack([loss_d.detach(), loss_g.detach()]).float()
 
     return torch.compile(step) if cfg.compile else step
@@ -319,7 +336,7 @@ def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
         if isinstance(default, bool):
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         else:
-            kind = int if f.name == "subset" else type(default)
+            kind = int if default is None else type(default)  # the optional fields are all ints
             p.add_argument(flag, type=kind, default=default)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     a = vars(p.parse_args(argv))

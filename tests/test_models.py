@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from digitgen.hub import load_folder
-from digitgen.models import Discriminator, Generator, make_models
+from digitgen.models import NUM_CLASSES, Discriminator, FastDropout, Generator, MinibatchStd, make_models
 
 
 @pytest.mark.parametrize("arch", ["conv", "mlp"])
@@ -74,6 +74,29 @@ def test_discriminator_sees_batch_diversity():
     varied[1:] = torch.randn(7, 1, 28, 28)
     y = torch.zeros(8, dtype=torch.long)
     assert not torch.allclose(D(same, y)[0], D(varied, y)[0])
+
+
+def test_fast_paths_match_the_plain_definitions():
+    """The discriminator's shortcuts compute what they replace: conv over image + one-hot maps, std."""
+    torch.manual_seed(0)
+    D = Discriminator("conv").eval()
+    x, y = torch.randn(8, 1, 28, 28), torch.tensor([0, 1, 2, 3, 9, 9, 5, 7])
+    maps = torch.nn.functional.one_hot(y, NUM_CLASSES).float()[:, :, None, None].expand(-1, -1, 28, 28)
+    plain = D.head(D.features(torch.cat([x, maps], dim=1))).squeeze(1)  # features[0] is the 11-channel conv
+    torch.testing.assert_close(D(x, y), plain)
+
+    h = torch.randn(8, 64, 7, 7)
+    std = h.view(2, 4, 64, 7, 7).std(dim=1, unbiased=False).mean(dim=(1, 2, 3)).repeat_interleave(4)
+    torch.testing.assert_close(MinibatchStd()(h)[:, -1, 0, 0], std)
+
+
+def test_fast_dropout_keeps_dropouts_contract():
+    drop = FastDropout(0.3)
+    x = torch.ones(1000, 100)
+    out = drop(x)
+    torch.testing.assert_close(out.unique(), torch.tensor([0.0, 1 / 0.7]))
+    assert abs((out == 0).float().mean().item() - 0.3) < 0.01  # drops 30 %, expectation kept
+    assert torch.equal(drop.eval()(x), x)
 
 
 def test_saved_config_is_the_current_one_even_when_given_none(tmp_path):

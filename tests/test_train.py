@@ -11,7 +11,7 @@ from digitgen.train import CHECKPOINT, main
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     out = tmp_path / "run"
-    args = ["--data", str(data_root), "--out", str(out), "--subset", "6400", "--eval-n", "20", "--final-eval-n", "0"]
+    args = ["--data", str(data_root), "--out", str(out), "--subset", "6400", "--width", "24", "--eval-n", "20", "--final-eval-n", "0"]
     main([*args, "--epochs", "1"])  # ~100 steps
     with safe_open(str(out / CHECKPOINT), framework="pt") as f:
         assert f.metadata()["epoch"] == "1"
@@ -22,7 +22,7 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     assert (out / "grids" / "epoch_002.png").exists() and (out / "best" / "model.safetensors").exists()
 
     generator = load_folder(out / "model")
-    assert generator.info["training"]["epochs"] == 2
+    assert generator.info["training"]["epochs"] == 2 and generator.width == 24  # --width travels in config.json
     assert "python -m digitgen.train" in (out / "model" / "README.md").read_text()
     images = generate(5, 0, generator=generator)
     assert images.shape == (5, 28, 28) and images.std() > 10  # not blank after 200 steps

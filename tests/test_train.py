@@ -11,7 +11,8 @@ from digitgen.train import CHECKPOINT, main
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     out = tmp_path / "run"
-    args = ["--data", str(data_root), "--out", str(out), "--subset", "6400", "--width", "24", "--eval-n", "20", "--final-eval-n", "0"]
+    args = ["--data", str(data_root), "--out", str(out), "--subset", "6400", "--width", "24"]
+    args += ["--eval-n", "20", "--final-eval-n", "0"]
     main([*args, "--epochs", "1"])  # ~100 steps
     with safe_open(str(out / CHECKPOINT), framework="pt") as f:
         assert f.metadata()["epoch"] == "1"

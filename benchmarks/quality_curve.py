@@ -25,6 +25,7 @@ def curve(run: Path) -> dict[str, object]:
     return {
         "run": str(run),
         "arch": config["arch"],
+        "width": config["width"],
         "device": config["info"]["training"]["device"],
         "minutes_to_98pct_with_recall_0.7": round(reached["train_seconds"] / 60, 1) if reached else None,
         "points": [
@@ -42,10 +43,11 @@ def plot(curves: list[dict[str, object]], path: Path) -> None:
     fig, (acc, fid) = plt.subplots(1, 2, figsize=(10, 3.6))
     for c in curves:
         minutes = [p["train_seconds"] / 60 for p in c["points"]]
-        acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=c["arch"])
-        fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=c["arch"])
-    acc.set(xlabel="training minutes (2-core CPU)", ylabel="classifier accuracy", ylim=(0, 1))
-    fid.set(xlabel="training minutes (2-core CPU)", ylabel="FID (classifier features)", yscale="log")
+        label = f"{c['arch']} width {c['width']} ({c['device']})"
+        acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=label)
+        fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=label)
+    acc.set(xlabel="training minutes", ylabel="classifier accuracy", ylim=(0, 1))
+    fid.set(xlabel="training minutes", ylabel="FID (classifier features)", yscale="log")
     acc.axhline(0.98, ls="--", c="gray", lw=0.8)
     for ax in (acc, fid):
         ax.grid(alpha=0.3)

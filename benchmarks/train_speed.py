@@ -2,7 +2,8 @@
 
 (a) the seed recipe: MLP cGAN, BCE, torchvision ``DataLoader`` with ``ToTensor`` + ``Normalize``,
     batch 128, a fresh generator pass for the G step (as the original README describes it);
-(b) ``digitgen.train``'s step with the same MLP (tensors on the device, batches by index);
+(b) ``digitgen.train``'s step with the same MLP (tensors on the device, batches by index, fused
+    Adam, real and fake scored in one D pass, no D weight gradients in the G step);
 (c) ``digitgen.train``'s step with the default conv architecture.
 
 Each is timed over ``--steps`` steps after a warm-up and scaled to a 60,000-image epoch.

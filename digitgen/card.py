@@ -108,6 +108,7 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             "",
             f"- command: `{training.get('command') or 'digitgen.train.train(...)'}`",
             f"- {trained_how(training)} (torch {training.get('torch', '?')})",
+            *([f"- kept: {training['kept']}"] if "kept" in training else []),
             "",
             "```json",
             json.dumps(training.get("config", {}), indent=2),

@@ -259,11 +259,12 @@ def make_step(run: Run, device: torch.device):
     return torch.compile(step) if cfg.compile else step
 
 
-def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: list[str] | None) -> dict[str, Any]:
+def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: list[str] | None, epochs: int) -> dict:
     return {
         "command": "python -m digitgen.train " + shlex.join(argv) if argv is not None else None,
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("data", "out", "download")},
         "device": machine_name(device),
+        "epochs": epochs,
         "train_seconds": round(seconds, 1),
         "torch": torch.__version__,
     }
@@ -310,7 +311,8 @@ def train(
             entry.pop("per_digit_accuracy")
             if entry["fid"] < best_fid:
                 best_fid = entry["fid"]
-                run.ema.info = {"training": provenance(cfg, device, seconds, argv), "epoch": run.epoch}
+                kept = {"kept": f"lowest FID of the run's evaluations so far, after epoch {run.epoch}"}
+                run.ema.info = {"training": {**provenance(cfg, device, seconds, argv, run.epoch), **kept}}
                 run.ema.save_pretrained(out / "best")
         history.append(entry)
         save_png(sample_grid(run.ema), out / "grids" / f"epoch_{run.epoch:03d}.png")
@@ -319,7 +321,7 @@ def train(
         if on_epoch is not None:
             on_epoch(entry, run.ema)
     final = run.ema
-    final.info = {"training": {**provenance(cfg, device, seconds, argv), "epochs": run.epoch}}
+    final.info = {"training": provenance(cfg, device, seconds, argv, run.epoch)}
     if cfg.final_eval_n:
         final.info["metrics"] = evaluate(final, cfg.data, cfg.final_eval_n, seed=cfg.seed)
     (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")

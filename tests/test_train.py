@@ -21,6 +21,8 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 2 * history[0]["step"] > 190
     assert {"fid", "accuracy", "recall"} <= set(history[-1])
     assert (out / "grids" / "epoch_002.png").exists() and (out / "best" / "model.safetensors").exists()
+    best = load_folder(out / "best").info["training"]
+    assert best["epochs"] in (1, 2) and f"after epoch {best['epochs']}" in (out / "best" / "README.md").read_text()
 
     generator = load_folder(out / "model")
     assert generator.info["training"]["epochs"] == 2 and generator.width == 24  # --width travels in config.json

@@ -36,7 +36,7 @@ SAMPLES_NAME = "samples.png"  # the 10 x 10 grid every saved model carries for i
 
 # Per-architecture defaults: noise size and base width (conv channels / first MLP layer).
 ARCH_DEFAULTS: dict[str, dict[str, int]] = {
-    "conv": {"z_dim": 64, "width": 32},
+    "conv": {"z_dim": 64, "width": 48},
     "mlp": {"z_dim": 100, "width": 256},
 }
 
@@ -74,7 +74,7 @@ class Generator(
 ):
     """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
 
-    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 32, info: dict | None = None):
+    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 48, info: dict | None = None):
         super().__init__()
         self.arch, self.z_dim, self.width = check_arch(arch), z_dim, width
         self.info: dict[str, Any] = dict(info or {})
@@ -207,7 +207,7 @@ class FastDropout(nn.Dropout):
 class Discriminator(nn.Module):
     """``D(image, digit) -> score``: one real number per image, higher means 'real'."""
 
-    def __init__(self, arch: str = "conv", width: int = 32):
+    def __init__(self, arch: str = "conv", width: int = 48):
         super().__init__()
         self.arch = check_arch(arch)
         if arch == "conv":

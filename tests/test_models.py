@@ -4,7 +4,15 @@ import pytest
 import torch
 
 from digitgen.hub import load_folder
-from digitgen.models import NUM_CLASSES, Discriminator, FastDropout, Generator, MinibatchStd, make_models
+from digitgen.models import (
+    NUM_CLASSES,
+    Discriminator,
+    FastDropout,
+    Generator,
+    MinibatchStd,
+    make_models,
+    transposed_conv_by_fold,
+)
 
 
 @pytest.mark.parametrize("arch", ["conv", "mlp"])
@@ -77,13 +85,17 @@ def test_discriminator_sees_batch_diversity():
 
 
 def test_fast_paths_match_the_plain_definitions():
-    """The discriminator's shortcuts compute what they replace: conv over image + one-hot maps, std."""
+    """The networks' shortcuts compute what they replace: conv over image + one-hot maps, std, fold."""
     torch.manual_seed(0)
     D = Discriminator("conv").eval()
     x, y = torch.randn(8, 1, 28, 28), torch.tensor([0, 1, 2, 3, 9, 9, 5, 7])
     maps = torch.nn.functional.one_hot(y, NUM_CLASSES).float()[:, :, None, None].expand(-1, -1, 28, 28)
     plain = D.head(D.features(torch.cat([x, maps], dim=1))).squeeze(1)  # features[0] is the 11-channel conv
     torch.testing.assert_close(D(x, y), plain)
+
+    layer = torch.nn.ConvTranspose2d(48, 1, 4, 2, 1)
+    h = torch.randn(8, 48, 14, 14)
+    torch.testing.assert_close(transposed_conv_by_fold(h, layer), layer(h))
 
     h = torch.randn(8, 64, 7, 7)
     std = h.view(2, 4, 64, 7, 7).std(dim=1, unbiased=False).mean(dim=(1, 2, 3)).repeat_interleave(4)

@@ -9,6 +9,8 @@ documented API endpoint; all the work happens in the ``digitgen`` library.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import random
 import tempfile
 from collections.abc import Callable
@@ -33,6 +35,7 @@ CSS = """
 """
 
 generator = digitgen.load_generator()
+IMAGE_DIR = Path(tempfile.mkdtemp(prefix="digitgen-images-"))
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,9 +51,25 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def captioned(images: np.ndarray) -> list[tuple[np.ndarray, str]]:
+def png_file(image: np.ndarray) -> str:
+    """``image`` as a PNG file named by its content, written once and atomically.
+
+    Galleries get files, not arrays: Gradio caches an array by rewriting a content-named file on
+    every call, so two events drawing the same digits at once (a seed change, then Generate) could
+    serve a half-written PNG, a broken image. Files it copies into its cache atomically.
+    """
+    data = png_bytes(image)
+    path = IMAGE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.exists():
+        staging = Path(tempfile.mkstemp(dir=IMAGE_DIR, suffix=".part")[1])
+        staging.write_bytes(data)
+        os.replace(staging, path)
+    return str(path)
+
+
+def captioned(images: np.ndarray) -> list[tuple[str, str]]:
     """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
-    return [(img, f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
+    return [(png_file(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
 
 
 def save(data: bytes, name: str) -> str:
@@ -60,7 +79,7 @@ def save(data: bytes, name: str) -> str:
 
 
 @user_errors
-def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[np.ndarray, str]]:
+def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
     """Five handwritten images of one digit, each captioned with what the classifier reads.
 
     Args:
@@ -88,7 +107,7 @@ def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[s
 
 
 @user_errors
-def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[np.ndarray]:
+def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str]:
     """A number written by hand, five ways.
 
     Args:
@@ -99,11 +118,11 @@ def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[np.
     Returns:
         Five grayscale PNGs, 36 pixels high, one per variation.
     """
-    return write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
+    return [png_file(line) for line in write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)]
 
 
 @user_errors
-def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[np.ndarray, str]]:
+def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
     """All ten digits written with one noise vector: the style held fixed while the digit changes.
 
     Returns:
@@ -115,14 +134,14 @@ def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[np.nd
 @user_errors
 def morph_digit(
     digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
-) -> tuple[list[np.ndarray], str]:
+) -> tuple[list[str], str]:
     """One digit morphing from the style of `seed` to that of `seed_to` (spherical interpolation of the noise).
 
     Returns:
         The frames as 28×28 PNGs, and an animated GIF of them.
     """
     strip = morph(digit, seed, seed_to, frames, neatness=neatness, generator=generator)
-    return list(strip), save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
+    return [png_file(frame) for frame in strip], save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
 
 
 def random_seed() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from gradio_client import Client
@@ -140,3 +142,18 @@ def test_bad_input_on_every_endpoint(client, args, api_name, message):
     with pytest.raises(Exception, match=message):
         client.predict(*args, api_name=api_name)
     assert len(client.predict(1, 1, 0.5, api_name="/generate")) == 5
+
+
+def test_gallery_files_are_written_once():
+    """Galleries get content-named PNGs that are never rewritten, so a file being served stays whole
+    while another event draws the same digits (Gradio rewrites the files it makes from arrays)."""
+    import app
+
+    image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    first = Path(app.png_file(image))
+    inode, mtime = first.stat().st_ino, first.stat().st_mtime_ns
+    again = Path(app.png_file(image.copy()))
+    assert again == first and (again.stat().st_ino, again.stat().st_mtime_ns) == (inode, mtime)
+    assert np.array_equal(np.asarray(Image.open(first)), image)
+    assert Path(app.png_file(255 - image)) != first
+    assert not list(first.parent.glob("*.part"))

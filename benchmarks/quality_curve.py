@@ -4,7 +4,7 @@
 digit) and logs the figures with the cumulative training seconds in ``OUT/history.json``.
 This script reads one or more runs, prints the curves as JSON (with the minutes each run took
 to reach 98 % accuracy with recall ≥ 0.7) and draws ``docs/quality_curve.png``.
-Run: ``python benchmarks/quality_curve.py runs/shipped runs/mlp``.
+Run: ``python benchmarks/quality_curve.py runs/w48 runs/w32 runs/mlp`` (the README's runs).
 """
 
 from __future__ import annotations

@@ -281,13 +281,14 @@ def train(
     ``on_epoch(entry, ema_generator)`` is called after each epoch's checkpoint (the notebook
     shows a live sample grid with it).
     """
-    from .evaluate import evaluate, figures, generated_set, rounded
+    from .evaluate import evaluate, figures, generated_set, read_images, rounded
 
     device = pick_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_mnist(cfg.data, train=True, download=cfg.download).subset(cfg.subset).to(device)
     reference = load_mnist(cfg.data, train=False).per_digit(cfg.eval_n) if cfg.eval_every else None
+    reference_feats = read_images(reference.images)[0] if reference is not None else None  # once per run
     run = new_run(cfg, device)
     if resume and (out / CHECKPOINT).exists():
         run.load(out / CHECKPOINT, device)
@@ -307,7 +308,7 @@ def train(
         entry: dict[str, Any] = {"epoch": run.epoch, "step": run.step, "train_seconds": round(seconds, 1), **losses}
         if cfg.eval_every and reference is not None and run.epoch % cfg.eval_every == 0:
             fake = generated_set(run.ema, cfg.eval_n, seed=cfg.seed)
-            entry.update(rounded(figures(fake.images, fake.labels, reference)))
+            entry.update(rounded(figures(fake.images, fake.labels, reference, reference_feats)))
             entry.pop("per_digit_accuracy")
             if entry["fid"] < best_fid:
                 best_fid = entry["fid"]

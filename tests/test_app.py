@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,6 @@ def test_nan_seed_reaching_the_function_is_a_clear_error():
 
 def test_captions_say_what_the_classifier_reads(client):
     result = client.predict(7, 42, 0.5, api_name="/generate")
-    import re
-
     assert all(re.fullmatch(r"[0-9] · \d{1,3}\.\d%", item["caption"]) for item in result)
 
 

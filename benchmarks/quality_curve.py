@@ -4,7 +4,7 @@
 digit) and logs the figures with the cumulative training seconds in ``OUT/history.json``.
 This script reads one or more runs, prints the curves as JSON (with the minutes each run took
 to reach 98 % accuracy with recall ≥ 0.7) and draws ``docs/quality_curve.png``.
-Run: ``python benchmarks/quality_curve.py runs/w48 runs/w32 runs/mlp`` (the README's runs).
+Run: ``python benchmarks/quality_curve.py runs/clean_lrd4 runs/w48 runs/w32 runs/mlp`` (the README's runs).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 
 from common import report
+
+from digitgen.train import TrainConfig
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -27,6 +29,7 @@ def curve(run: Path) -> dict[str, object]:
         "arch": config["arch"],
         "width": config["width"],
         "device": config["info"]["training"]["device"],
+        "lr_d": config["info"]["training"]["config"]["lr_d"],
         "minutes_to_98pct_with_recall_0.7": round(reached["train_seconds"] / 60, 1) if reached else None,
         "points": [
             {k: h[k] for k in ("epoch", "train_seconds", "accuracy", "fid", "precision", "recall")} for h in history
@@ -43,7 +46,8 @@ def plot(curves: list[dict[str, object]], path: Path) -> None:
     fig, (acc, fid) = plt.subplots(1, 2, figsize=(10, 3.6))
     for c in curves:
         minutes = [p["train_seconds"] / 60 for p in c["points"]]
-        label = f"{c['arch']} width {c['width']} ({c['device']})"
+        lr_d = "" if c["lr_d"] == TrainConfig.lr_d else f", lr_d {c['lr_d']:g}"
+        label = f"{c['arch']} width {c['width']}{lr_d} ({c['device']})"
         acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=label)
         fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=label)
     acc.set(xlabel="training minutes", ylabel="classifier accuracy", ylim=(0, 1))

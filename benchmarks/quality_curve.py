@@ -4,7 +4,7 @@
 digit) and logs the figures with the cumulative training seconds in ``OUT/history.json``.
 This script reads one or more runs, prints the curves as JSON (with the minutes each run took
 to reach 98 % accuracy with recall ≥ 0.7) and draws ``docs/quality_curve.png``.
-Run: ``python benchmarks/quality_curve.py runs/clean_lrd4 runs/w48 runs/w32 runs/mlp`` (the README's runs).
+Run: ``python benchmarks/quality_curve.py runs/x_hr runs/clean_lrd4 runs/w48 runs/mlp`` (the README's runs).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def curve(run: Path) -> dict[str, object]:
         "run": str(run),
         "arch": config["arch"],
         "width": config["width"],
+        "width_28": config.get("width_28", 0),  # configs written before the field have no 28 x 28 stage
         "device": config["info"]["training"]["device"],
         "lr_d": config["info"]["training"]["config"]["lr_d"],
         "minutes_to_98pct_with_recall_0.7": round(reached["train_seconds"] / 60, 1) if reached else None,
@@ -43,11 +44,12 @@ def plot(curves: list[dict[str, object]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (acc, fid) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (acc, fid) = plt.subplots(1, 2, figsize=(12, 4.2))
     for c in curves:
         minutes = [p["train_seconds"] / 60 for p in c["points"]]
         lr_d = "" if c["lr_d"] == TrainConfig.lr_d else f", lr_d {c['lr_d']:g}"
-        label = f"{c['arch']} width {c['width']}{lr_d} ({c['device']})"
+        stage = f", width_28 {c['width_28']}" if c["width_28"] else ""
+        label = f"{c['arch']} width {c['width']}{stage}{lr_d} ({c['device']})"
         acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=label)
         fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=label)
     acc.set(xlabel="training minutes", ylabel="classifier accuracy", ylim=(0, 1))
@@ -55,7 +57,7 @@ def plot(curves: list[dict[str, object]], path: Path) -> None:
     acc.axhline(0.98, ls="--", c="gray", lw=0.8)
     for ax in (acc, fid):
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -2,14 +2,15 @@
 
 Two architectures, chosen by ``arch``:
 
-* ``"conv"`` (default) — a small DCGAN-style generator with class-conditional BatchNorm, and a
+* ``"conv"`` (default) — a small DCGAN-style generator with class-conditional BatchNorm
+  (optionally with a stage at full 28 × 28 resolution before the output: ``width_28`` channels), and a
   convolutional discriminator that sees the image beside one-hot label maps, with a
   minibatch-stddev feature over same-digit groups (so it can see, and punish, a generator
   that writes every 7 the same way).
 * ``"mlp"`` — the original fully-connected cGAN: 100-d noise + 10-d label embedding,
   256→512→1024→784 with BatchNorm+ReLU and Tanh; D 794→512→256→1 with LeakyReLU+dropout.
 
-The generator carries its configuration (``arch``, ``z_dim``, ``width`` and free-form
+The generator carries its configuration (``arch``, ``z_dim``, ``width``, ``width_28`` and free-form
 provenance ``info``) into ``config.json`` through ``PyTorchModelHubMixin``; weights are
 safetensors only.
 """
@@ -34,9 +35,10 @@ IMAGE_SIZE = 28
 WEIGHTS_NAME = "model.safetensors"
 SAMPLES_NAME = "samples.png"  # the 10 x 10 grid every saved model carries for its card
 
-# Per-architecture defaults: noise size and base width (conv channels / first MLP layer).
+# Per-architecture defaults: noise size, base width (conv channels / first MLP layer) and the
+# conv generator's channels at 28 x 28 (0: none, also the layout of configs that predate the field).
 ARCH_DEFAULTS: dict[str, dict[str, int]] = {
-    "conv": {"z_dim": 64, "width": 48},
+    "conv": {"z_dim": 64, "width": 48, "width_28": 0},
     "mlp": {"z_dim": 100, "width": 256},
 }
 
@@ -74,9 +76,11 @@ class Generator(
 ):
     """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
 
-    def __init__(self, arch: str = "conv", z_dim: int = 64, width: int = 48, info: dict | None = None):
+    def __init__(
+        self, arch: str = "conv", z_dim: int = 64, width: int = 48, width_28: int = 0, info: dict | None = None
+    ):
         super().__init__()
-        self.arch, self.z_dim, self.width = check_arch(arch), z_dim, width
+        self.arch, self.z_dim, self.width, self.width_28 = check_arch(arch), z_dim, width, width_28
         self.info: dict[str, Any] = dict(info or {})
         if arch == "conv":
             c = width
@@ -85,7 +89,10 @@ class Generator(
             self.bn0 = ConditionalBatchNorm2d(2 * c)
             self.up1 = nn.ConvTranspose2d(2 * c, c, 4, 2, 1)  # 7 -> 14
             self.bn1 = ConditionalBatchNorm2d(c)
-            self.up2 = nn.ConvTranspose2d(c, 1, 4, 2, 1)  # 14 -> 28
+            self.up2 = nn.ConvTranspose2d(c, width_28 or 1, 4, 2, 1)  # 14 -> 28
+            if width_28:  # strokes are drawn at full resolution, not mapped straight from 14 x 14
+                self.bn2 = ConditionalBatchNorm2d(width_28)
+                self.out = nn.Conv2d(width_28, 1, 3, 1, 1)
         else:
             self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)
             dims = [z_dim + NUM_CLASSES, width, 2 * width, 4 * width]
@@ -97,7 +104,13 @@ class Generator(
     @property
     def config(self) -> dict[str, Any]:
         """What ``config.json`` holds: enough to rebuild the network, plus its provenance."""
-        return {"arch": self.arch, "z_dim": self.z_dim, "width": self.width, "info": self.info}
+        return {
+            "arch": self.arch,
+            "z_dim": self.z_dim,
+            "width": self.width,
+            "width_28": self.width_28,
+            "info": self.info,
+        }
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = torch.cat([z, self.embed(y)], dim=1)
@@ -105,8 +118,10 @@ class Generator(
             return self.mlp(h).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
         # channels-last: oneDNN's transposed convolution runs about 2x faster on CPU in that layout
         h = self.fc(h).view(-1, 2 * self.width, 7, 7).contiguous(memory_format=torch.channels_last)
-        h = self.up1(torch.relu(self.bn0(h, y)))
-        return torch.tanh(transposed_conv_by_fold(torch.relu(self.bn1(h, y)), self.up2))
+        h = torch.relu(self.bn1(self.up1(torch.relu(self.bn0(h, y))), y))
+        if self.width_28:
+            return torch.tanh(self.out(torch.relu(self.bn2(self.up2(h), y))))
+        return torch.tanh(transposed_conv_by_fold(h, self.up2))  # fold wins only for one output channel
 
     # --- weights I/O: safetensors only, strict, eval mode, errors that name the file ---------
 

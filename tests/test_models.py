@@ -34,9 +34,9 @@ def test_mlp_keeps_the_documented_architecture():
     assert D.mlp[0].in_features == 794 and d_sizes == [512, 256, 1]
 
 
-@pytest.mark.parametrize("arch", ["conv", "mlp"])
-def test_config_round_trip(tmp_path, arch):
-    G, _ = make_models(arch)
+@pytest.mark.parametrize("arch, sizes", [("conv", {}), ("conv", {"width_28": 24}), ("mlp", {})])
+def test_config_round_trip(tmp_path, arch, sizes):
+    G, _ = make_models(arch, **sizes)
     G.info = {"training": {"epochs": 3}}
     G.eval().save_pretrained(tmp_path)
     assert {"model.safetensors", "config.json", "README.md", "samples.png"} <= {p.name for p in tmp_path.iterdir()}
@@ -84,6 +84,18 @@ def test_discriminator_sees_batch_diversity():
     assert not torch.allclose(D(same, y)[0], D(varied, y)[0])
 
 
+def test_configs_without_width_28_load_the_earlier_layout(tmp_path):
+    G = Generator(width=16, width_28=0).eval()  # the layout of configs written before width_28 existed
+    G.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["width_28"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    loaded = Generator.from_pretrained(tmp_path)
+    assert loaded.width_28 == 0 and not hasattr(loaded, "out")
+    z, y = torch.randn(4, G.z_dim), torch.arange(4)
+    assert torch.equal(loaded(z, y), G(z, y))
+
+
 def test_fast_paths_match_the_plain_definitions():
     """The networks' shortcuts compute what they replace: conv over image + one-hot maps, std, fold."""
     torch.manual_seed(0)
@@ -93,9 +105,10 @@ def test_fast_paths_match_the_plain_definitions():
     plain = D.head(D.features(torch.cat([x, maps], dim=1))).squeeze(1)  # features[0] is the 11-channel conv
     torch.testing.assert_close(D(x, y), plain)
 
-    layer = torch.nn.ConvTranspose2d(48, 1, 4, 2, 1)
-    h = torch.randn(8, 48, 14, 14)
-    torch.testing.assert_close(transposed_conv_by_fold(h, layer), layer(h))
+    for channels in (1, 24):  # the last layer without and with a 28 x 28 stage after it
+        layer = torch.nn.ConvTranspose2d(48, channels, 4, 2, 1)
+        h = torch.randn(8, 48, 14, 14)
+        torch.testing.assert_close(transposed_conv_by_fold(h, layer), layer(h))
 
     h = torch.randn(8, 64, 7, 7)
     std = h.view(2, 4, 64, 7, 7).std(dim=1, unbiased=False).mean(dim=(1, 2, 3)).repeat_interleave(4)

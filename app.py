@@ -61,8 +61,9 @@ def png_file(image: np.ndarray) -> str:
     data = png_bytes(image)
     path = IMAGE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
     if not path.exists():
-        staging = Path(tempfile.mkstemp(dir=IMAGE_DIR, suffix=".part")[1])
-        staging.write_bytes(data)
+        fd, staging = tempfile.mkstemp(dir=IMAGE_DIR, suffix=".part")
+        with os.fdopen(fd, "wb") as f:  # closes mkstemp's descriptor: one leaked per image exhausts the server's
+            f.write(data)
         os.replace(staging, path)
     return str(path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -149,10 +150,12 @@ def test_gallery_files_are_written_once():
     import app
 
     image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    open_files = len(os.listdir("/proc/self/fd"))
     first = Path(app.png_file(image))
     inode, mtime = first.stat().st_ino, first.stat().st_mtime_ns
     again = Path(app.png_file(image.copy()))
     assert again == first and (again.stat().st_ino, again.stat().st_mtime_ns) == (inode, mtime)
     assert np.array_equal(np.asarray(Image.open(first)), image)
     assert Path(app.png_file(255 - image)) != first
+    assert len(os.listdir("/proc/self/fd")) == open_files  # no descriptor left open per image
     assert not list(first.parent.glob("*.part"))

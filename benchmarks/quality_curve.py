@@ -4,7 +4,7 @@
 digit) and logs the figures with the cumulative training seconds in ``OUT/history.json``.
 This script reads one or more runs, prints the curves as JSON (with the minutes each run took
 to reach 98 % accuracy with recall ≥ 0.7) and draws ``docs/quality_curve.png``.
-Run: ``python benchmarks/quality_curve.py runs/x_hr runs/clean_lrd4 runs/w48 runs/mlp`` (the README's runs).
+Run: ``python benchmarks/quality_curve.py runs/final runs/x_hr runs/clean_lrd4 runs/w48 runs/mlp`` (the README's runs).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def plot(curves: list[dict[str, object]], path: Path) -> None:
         minutes = [p["train_seconds"] / 60 for p in c["points"]]
         lr_d = "" if c["lr_d"] == TrainConfig.lr_d else f", lr_d {c['lr_d']:g}"
         stage = f", width_28 {c['width_28']}" if c["width_28"] else ""
-        label = f"{c['arch']} width {c['width']}{stage}{lr_d} ({c['device']})"
+        label = f"{Path(c['run']).name}: {c['arch']} width {c['width']}{stage}{lr_d} ({c['device']})"
         acc.plot(minutes, [p["accuracy"] for p in c["points"]], marker="o", label=label)
         fid.plot(minutes, [p["fid"] for p in c["points"]], marker="o", label=label)
     acc.set(xlabel="training minutes", ylabel="classifier accuracy", ylim=(0, 1))

@@ -19,10 +19,16 @@ FIGURES = [
 ]
 
 ARCH_TEXT = {
-    "conv": "a small DCGAN-style generator with class-conditional BatchNorm, trained against a "
-    "convolutional discriminator that sees one-hot label maps and a same-digit minibatch-stddev feature",
+    "conv": "a small DCGAN-style generator with class-conditional BatchNorm{stage}, trained against a "
+    "convolutional discriminator that is told the digit and sees a same-digit minibatch-stddev feature",
     "mlp": "the original fully-connected cGAN (100-d noise + label embedding, 256→512→1024→784)",
 }
+
+
+def architecture(config: dict[str, Any]) -> str:
+    stage = config.get("width_28") or 0  # configs written before the field have no 28 x 28 stage
+    stage_text = f" and a {stage}-channel stage at full 28×28 resolution" if stage else ""
+    return ARCH_TEXT.get(config["arch"], config["arch"]).format(stage=stage_text)
 
 
 def summary(config: dict[str, Any]) -> str:
@@ -73,7 +79,7 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
         "",
         "# digitgen — conditional GAN for handwritten digits",
         "",
-        f"A generator of 28×28 MNIST-style digits: {ARCH_TEXT.get(config['arch'], config['arch'])}. "
+        f"A generator of 28×28 MNIST-style digits: {architecture(config)}. "
         f"It takes a digit 0–9 and {config['z_dim']}-d noise. Made with "
         "[digitgen](https://github.com/digitgen/digitgen).",
         "",

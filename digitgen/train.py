@@ -50,7 +50,7 @@ class TrainConfig:
     batch_size: int = 64
     loss: str = "bce"  # "bce" (non-saturating) or "hinge"
     lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    lr_d: float = 4e-4
     beta1: float = 0.5
     beta2: float = 0.999
     ema_decay: float = 0.999

@@ -100,9 +100,12 @@ def test_fast_paths_match_the_plain_definitions():
     """The networks' shortcuts compute what they replace: conv over image + one-hot maps, std, fold."""
     torch.manual_seed(0)
     D = Discriminator("conv").eval()
+    torch.nn.init.normal_(D.project.weight, std=0.1)  # trained, not the zero start
     x, y = torch.randn(8, 1, 28, 28), torch.tensor([0, 1, 2, 3, 9, 9, 5, 7])
     maps = torch.nn.functional.one_hot(y, NUM_CLASSES).float()[:, :, None, None].expand(-1, -1, 28, 28)
-    plain = D.head(D.features(torch.cat([x, maps], dim=1))).squeeze(1)  # features[0] is the 11-channel conv
+    features = D.features(torch.cat([x, maps], dim=1))  # features[0] is the 11-channel conv
+    projection = torch.stack([f @ D.project.weight[digit] for f, digit in zip(features, y, strict=True)])
+    plain = D.head(features).squeeze(1) + projection
     torch.testing.assert_close(D(x, y), plain)
 
     for channels in (1, 24):  # the last layer without and with a 28 x 28 stage after it
@@ -130,4 +133,5 @@ def test_saved_config_is_the_current_one_even_when_given_none(tmp_path):
     G.info = {"metrics": {"accuracy": 0.5}}
     G.save_pretrained(tmp_path, config=None)
     assert json.loads((tmp_path / "config.json").read_text())["info"]["metrics"] == {"accuracy": 0.5}
-    assert "| accuracy | 0.5 |" in (tmp_path / "README.md").read_text()
+    card = (tmp_path / "README.md").read_text()
+    assert "| accuracy | 0.5 |" in card and "24-channel stage at full 28×28 resolution" in card

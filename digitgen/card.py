@@ -26,7 +26,7 @@ ARCH_TEXT = {
 
 
 def architecture(config: dict[str, Any]) -> str:
-    stage = config.get("width_28") or 0  # configs written before the field have no 28 x 28 stage
+    stage = config["width_28"]  # always present: Generator.config fills in 0 for older configs
     stage_text = f" and a {stage}-channel stage at full 28×28 resolution" if stage else ""
     return ARCH_TEXT.get(config["arch"], config["arch"]).format(stage=stage_text)
 

@@ -248,10 +248,11 @@ class Discriminator(nn.Module):
                 MinibatchStd(),
                 nn.Flatten(),
             )
-            self.head = nn.Linear((2 * c + 1) * 7 * 7, 1)
+            top = (2 * c + 1) * 7 * 7  # the flattened top features, minibatch-stddev channel included
+            self.head = nn.Linear(top, 1)
             # projection (Miyato & Koyama 2018): a per-digit direction in feature space, so the
             # score also asks "is this a good 7?" at the top, not only through the input maps
-            self.project = nn.Embedding(NUM_CLASSES, (2 * c + 1) * 7 * 7)
+            self.project = nn.Embedding(NUM_CLASSES, top)
             nn.init.zeros_(self.project.weight)
         else:
             self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)

@@ -61,9 +61,13 @@ class ConditionalBatchNorm2d(nn.Module):
         nn.init.zeros_(self.bias.weight)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        g = self.gain(y)[:, :, None, None]
-        b = self.bias(y)[:, :, None, None]
-        return torch.addcmul(b, self.bn(x), g)  # b + bn(x)·g in one pass
+        g, b = self.gain(y), self.bias(y)
+        if self.training:
+            return torch.addcmul(b[:, :, None, None], self.bn(x), g[:, :, None, None])  # b + bn(x)·g
+        # eval: the running statistics fold into the per-digit affine, one pass over x instead of two
+        scale = g * torch.rsqrt(self.bn.running_var + self.bn.eps)
+        shift = b - self.bn.running_mean * scale
+        return torch.addcmul(shift[:, :, None, None], x, scale[:, :, None, None])
 
 
 class Generator(

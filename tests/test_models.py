@@ -6,6 +6,7 @@ import torch
 from digitgen.hub import load_folder
 from digitgen.models import (
     NUM_CLASSES,
+    ConditionalBatchNorm2d,
     Discriminator,
     FastDropout,
     Generator,
@@ -97,7 +98,8 @@ def test_configs_without_width_28_load_the_earlier_layout(tmp_path):
 
 
 def test_fast_paths_match_the_plain_definitions():
-    """The networks' shortcuts compute what they replace: conv over image + one-hot maps, std, fold."""
+    """The networks' shortcuts compute what they replace: conv over image + one-hot maps, std, fold,
+    eval-mode conditional BatchNorm."""
     torch.manual_seed(0)
     D = Discriminator("conv").eval()
     torch.nn.init.normal_(D.project.weight, std=0.1)  # trained, not the zero start
@@ -116,6 +118,13 @@ def test_fast_paths_match_the_plain_definitions():
     h = torch.randn(8, 64, 7, 7)
     std = h.view(2, 4, 64, 7, 7).std(dim=1, unbiased=False).mean(dim=(1, 2, 3)).repeat_interleave(4)
     torch.testing.assert_close(MinibatchStd()(h)[:, -1, 0, 0], std)
+
+    cbn = ConditionalBatchNorm2d(64).eval()
+    for tensor in (cbn.bn.running_mean, cbn.bn.running_var, cbn.gain.weight, cbn.bias.weight):
+        torch.nn.init.uniform_(tensor, 0.5, 2.0)  # trained statistics and affine, not the fresh ones
+    digits = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    plain = cbn.bn(h) * cbn.gain(digits)[:, :, None, None] + cbn.bias(digits)[:, :, None, None]
+    torch.testing.assert_close(cbn(h, digits), plain)
 
 
 def test_fast_dropout_keeps_dropouts_contract():

@@ -1,11 +1,15 @@
 import math
+import os
+import resource
+import sys
 
 import numpy as np
 import pytest
 import torch
 
 from digitgen import generate, load_generator
-from digitgen.sample import MAX_SEED, noise
+from digitgen.malloc import USER_SETTINGS, keep_freed_memory
+from digitgen.sample import MAX_SEED, noise, sample
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +37,19 @@ def test_image_does_not_depend_on_its_batch(generator):
     together = generator(z, y)
     alone = torch.cat([generator(z[i : i + 1], y[i : i + 1]) for i in range(6)])
     assert torch.allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc tuning")
+def test_large_requests_reuse_their_memory(generator):
+    """After a first pass, sampling faults in next to no fresh pages (with glibc's defaults, about 17,000)."""
+    if any(name in os.environ for name in USER_SETTINGS):
+        pytest.skip("the user set glibc's thresholds")
+    digits, z = torch.arange(10).repeat(103), noise(generator.z_dim, 1030, 0)
+    sample(generator, digits, z)
+    assert keep_freed_memory()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    sample(generator, digits, z)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 5000
 
 
 def test_default_generator_is_used(generator):

@@ -11,7 +11,6 @@ The cost is up to 256 MB of freed memory kept for reuse.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import sys
@@ -30,10 +29,10 @@ def keep_freed_memory() -> bool:
     """
     if not sys.platform.startswith("linux") or any(name in os.environ for name in USER_SETTINGS):
         return False
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    try:  # glibc's soname; other C libraries (musl) have no such file, or no mallopt
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    # mallopt returns 1 on success; musl's stub returns 0 and changes nothing
+    # mallopt returns 1 on success and 0 for a value it refuses
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))

@@ -2,7 +2,8 @@
 
 A generator pass over 128 images allocates activations of 5–10 MB. By default glibc serves
 blocks that size with a fresh ``mmap`` and unmaps them on free, so every pass faults its
-memory in again, page by page: 10,000 samples on 2 cores spent 2 of their 3.8 s in the kernel.
+memory in again, page by page: 10,000 samples on 2 cores took 3.8 s, 2 CPU-seconds of it in the
+kernel.
 Raising the mmap and trim thresholds (what ``MALLOC_MMAP_THRESHOLD_`` and
 ``MALLOC_TRIM_THRESHOLD_`` do at start-up) lets the heap reuse those blocks: 2.2 s, no faults.
 The cost is up to 256 MB of freed memory kept for reuse.

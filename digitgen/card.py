@@ -26,9 +26,13 @@ ARCH_TEXT = {
 
 
 def architecture(config: dict[str, Any]) -> str:
-    stage = config["width_28"]  # always present: Generator.config fills in 0 for older configs
+    # both fields always present: Generator.config fills in 0 and False for older configs
+    stage = config["width_28"]
     stage_text = f" and a {stage}-channel stage at full 28×28 resolution" if stage else ""
-    return ARCH_TEXT.get(config["arch"], config["arch"]).format(stage=stage_text)
+    text = ARCH_TEXT.get(config["arch"], config["arch"]).format(stage=stage_text)
+    if config["centred"]:
+        text += "; its last step shifts each digit by whole pixels to MNIST's centring (centre of mass at the middle)"
+    return text
 
 
 def summary(config: dict[str, Any]) -> str:
@@ -114,7 +118,7 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             "",
             f"- command: `{training.get('command') or 'digitgen.train.train(...)'}`",
             f"- {trained_how(training)} (torch {training.get('torch', '?')})",
-            *([f"- kept: {training['kept']}"] if "kept" in training else []),
+            *(f"- {key}: {training[key]}" for key in ("kept", "note") if key in training),
             "",
             "```json",
             json.dumps(training.get("config", {}), indent=2),

@@ -30,6 +30,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import nn
 
+from .layout import centre
+
 NUM_CLASSES = 10
 IMAGE_SIZE = 28
 WEIGHTS_NAME = "model.safetensors"
@@ -81,10 +83,17 @@ class Generator(
     """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
 
     def __init__(
-        self, arch: str = "conv", z_dim: int = 64, width: int = 48, width_28: int = 0, info: dict | None = None
+        self,
+        arch: str = "conv",
+        z_dim: int = 64,
+        width: int = 48,
+        width_28: int = 0,
+        centred: bool = False,
+        info: dict | None = None,
     ):
         super().__init__()
         self.arch, self.z_dim, self.width, self.width_28 = check_arch(arch), z_dim, width, width_28
+        self.centred = centred  # configs written before the field keep the network's own placement
         self.info: dict[str, Any] = dict(info or {})
         if arch == "conv":
             c = width
@@ -113,10 +122,16 @@ class Generator(
             "z_dim": self.z_dim,
             "width": self.width,
             "width_28": self.width_28,
+            "centred": self.centred,
             "info": self.info,
         }
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        images = self.draw(z, y)
+        return centre(images) if self.centred else images
+
+    def draw(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The network's own pixels, before MNIST's centring."""
         h = torch.cat([z, self.embed(y)], dim=1)
         if self.arch == "mlp":
             return self.mlp(h).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
@@ -284,7 +299,7 @@ class Discriminator(nn.Module):
         return self.head(features).squeeze(1) + (features * self.project(y)).sum(1)
 
 
-def make_models(arch: str = "conv", **overrides: int) -> tuple[Generator, Discriminator]:
-    """A fresh (G, D) pair with the architecture's defaults, optionally overridden."""
-    cfg = {**ARCH_DEFAULTS[check_arch(arch)], **overrides}
-    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=cfg["width"])
+def make_models(arch: str = "conv", centred: bool = False, **sizes: int) -> tuple[Generator, Discriminator]:
+    """A fresh (G, D) pair with the architecture's default sizes, optionally overridden."""
+    cfg = {**ARCH_DEFAULTS[check_arch(arch)], **sizes}
+    return Generator(arch=arch, centred=centred, **cfg), Discriminator(arch=arch, width=cfg["width"])

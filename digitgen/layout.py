@@ -1,0 +1,52 @@
+"""MNIST's centring, applied to generated digits as the generator's last step.
+
+MNIST placed each digit in its 28 × 28 field by shifting it by whole pixels until its centre of
+mass sat at the centre, and every MNIST digit carries that mark: its centre of mass lies within
+half a pixel of (14, 14), spread ±0.29 px, the spread of rounding. A generator learns the
+placement only roughly (the previous shipped one: ±0.58 px). Done exactly here, as part of the
+generator, digits land where MNIST's do; a whole-pixel shift moves pixels without resampling
+them, so strokes are untouched.
+"""
+
+from __future__ import annotations
+
+import torch
+
+SIZE = 28
+CENTRE = 14.0  # where MNIST puts the centre of mass (pixel index, rows and columns alike)
+
+
+def centre_of_mass(ink: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row and column of the centre of mass of ``(n, 28, 28)`` ink; the centre for a blank image."""
+    index = torch.arange(SIZE, dtype=ink.dtype, device=ink.device)
+    mass = ink.sum(dim=(1, 2))
+    blank = mass <= 0
+    mass = mass.masked_fill(blank, 1)
+    row = (ink.sum(2) * index).sum(1) / mass
+    col = (ink.sum(1) * index).sum(1) / mass
+    return row.masked_fill(blank, CENTRE), col.masked_fill(blank, CENTRE)
+
+
+def shift(ink: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+    """Each ``(28, 28)`` image moved down ``rows`` and right ``cols`` whole pixels; black comes in."""
+    index = torch.arange(SIZE, device=ink.device)
+    src_r, src_c = index - rows[:, None], index - cols[:, None]  # (n, 28): which line each line reads
+    keep_r = ((src_r >= 0) & (src_r < SIZE)).to(ink.dtype)
+    keep_c = ((src_c >= 0) & (src_c < SIZE)).to(ink.dtype)
+    n = len(ink)
+    moved = ink.gather(1, src_r.clamp(0, SIZE - 1)[:, :, None].expand(n, SIZE, SIZE)) * keep_r[:, :, None]
+    return moved.gather(2, src_c.clamp(0, SIZE - 1)[:, None, :].expand(n, SIZE, SIZE)) * keep_c[:, None, :]
+
+
+def centre(images: torch.Tensor) -> torch.Tensor:
+    """``images`` ``(n, 1, 28, 28)`` in [-1, 1], each shifted by whole pixels so that its centre of
+    mass is within half a pixel of the field's centre, as MNIST's are.
+
+    Differentiable in the pixels (the shift is read off the image and held fixed), so the
+    generator trains through it.
+    """
+    ink = (images[:, 0] + 1) / 2  # 0 = black background, the ink that is weighed and shifted
+    with torch.no_grad():
+        row, col = centre_of_mass(ink.clamp(0, 1))
+        rows, cols = (CENTRE - row).round().long(), (CENTRE - col).round().long()
+    return (shift(ink, rows, cols) * 2 - 1)[:, None]

@@ -299,7 +299,7 @@ class Discriminator(nn.Module):
         return self.head(features).squeeze(1) + (features * self.project(y)).sum(1)
 
 
-def make_models(arch: str = "conv", centred: bool = False, **sizes: int) -> tuple[Generator, Discriminator]:
+def make_models(arch: str = "conv", **sizes: int) -> tuple[Generator, Discriminator]:
     """A fresh (G, D) pair with the architecture's default sizes, optionally overridden."""
     cfg = {**ARCH_DEFAULTS[check_arch(arch)], **sizes}
-    return Generator(arch=arch, centred=centred, **cfg), Discriminator(arch=arch, width=cfg["width"])
+    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=cfg["width"])

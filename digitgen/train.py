@@ -46,7 +46,7 @@ class TrainConfig:
     width: int | None = None  # base channels (conv) or first layer (mlp); None: the arch's default
     z_dim: int | None = None  # noise size; None: the arch's default
     width_28: int | None = None  # conv generator's channels at 28 x 28 (0: none); None: the arch's default
-    centred: bool = False  # the generator's last step shifts each digit to MNIST's centring (digitgen.layout)
+    centred: bool = True  # the sampling generator's last step: MNIST's centring (digitgen.layout)
     epochs: int = 10
     batch_size: int = 64
     loss: str = "bce"  # "bce" (non-saturating) or "hinge"
@@ -191,9 +191,12 @@ def machine_name(device: torch.device) -> str:
 def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     torch.manual_seed(cfg.seed)
     sizes = {"width": cfg.width, "z_dim": cfg.z_dim, "width_28": cfg.width_28}
-    G, D = make_models(cfg.arch, centred=cfg.centred, **{k: v for k, v in sizes.items() if v is not None})
+    G, D = make_models(cfg.arch, **{k: v for k, v in sizes.items() if v is not None})
     G, D = G.to(device), D.to(device)
     ema = copy.deepcopy(G).eval().requires_grad_(False)
+    # Only the sampling generator centres its digits. Inside the loop the discriminator would
+    # spot the shift by its seam: the rows shifted in are pure black, an early G's background not.
+    ema.centred = cfg.centred
     betas = (cfg.beta1, cfg.beta2)
     # fused: one kernel per step instead of a dozen per tensor (about 5x faster on CPU too)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas, fused=True)

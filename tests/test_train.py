@@ -28,6 +28,7 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     generator = load_folder(out / "model")
     assert generator.info["training"]["epochs"] == 2
     assert (generator.width, generator.width_28) == (24, 8)  # the sizes travel in config.json
+    assert generator.centred  # the sampling generator centres its digits like MNIST (the default)
     assert "python -m digitgen.train" in (out / "model" / "README.md").read_text()
     images = generate(5, 0, generator=generator)
     assert images.shape == (5, 28, 28) and images.std() > 10  # not blank after 200 steps

@@ -10,8 +10,8 @@ Two architectures, chosen by ``arch``:
 * ``"mlp"`` — the original fully-connected cGAN: 100-d noise + 10-d label embedding,
   256→512→1024→784 with BatchNorm+ReLU and Tanh; D 794→512→256→1 with LeakyReLU+dropout.
 
-The generator carries its configuration (``arch``, ``z_dim``, ``width``, ``width_28`` and free-form
-provenance ``info``) into ``config.json`` through ``PyTorchModelHubMixin``; weights are
+The generator carries its configuration (``arch``, ``z_dim``, ``width``, ``width_28``, ``centred``
+and free-form provenance ``info``) into ``config.json`` through ``PyTorchModelHubMixin``; weights are
 safetensors only.
 """
 
@@ -299,7 +299,7 @@ class Discriminator(nn.Module):
         return self.head(features).squeeze(1) + (features * self.project(y)).sum(1)
 
 
-def make_models(arch: str = "conv", **sizes: int) -> tuple[Generator, Discriminator]:
-    """A fresh (G, D) pair with the architecture's default sizes, optionally overridden."""
-    cfg = {**ARCH_DEFAULTS[check_arch(arch)], **sizes}
+def make_models(arch: str = "conv", **overrides: int) -> tuple[Generator, Discriminator]:
+    """A fresh (G, D) pair with the architecture's defaults, optionally overridden."""
+    cfg = {**ARCH_DEFAULTS[check_arch(arch)], **overrides}
     return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=cfg["width"])

@@ -234,8 +234,8 @@ def make_step(run: Run, device: torch.device):
     """One D update then one G update; returns both losses as a device tensor (no host sync).
 
     On R1 steps D's loss also carries ``r1 / 2 · |∇ₓ D(real)|²`` (Mescheder et al., 2018),
-    weighted by ``r1_every`` since it is paid only that often: a discriminator kept smooth on
-    the real digits lets the generator settle on all of them instead of circling a few styles.
+    weighted by ``r1_every`` since it is paid only that often. It keeps D smooth around the real
+    digits, a common stabiliser; here it did not raise recall, so it is off by default (README).
 
     A discriminator without BatchNorm scores real and fake images in one pass (bigger, faster
     matrix products); one with BatchNorm sees them apart, so its statistics are never mixed.

@@ -3,9 +3,10 @@
 MNIST placed each digit in its 28 × 28 field by shifting it by whole pixels until its centre of
 mass sat at the centre, and every MNIST digit carries that mark: its centre of mass lies within
 half a pixel of (14, 14), spread ±0.29 px, the spread of rounding. A generator learns the
-placement only roughly (the previous shipped one: ±0.58 px). Done exactly here, as part of the
-generator, digits land where MNIST's do; a whole-pixel shift moves pixels without resampling
-them, so strokes are untouched.
+placement only roughly (the shipped network on its own: ±0.58 px). Done exactly here, as the
+sampling generator's last step (``Generator(centred=True)``; training's discriminator never sees
+it, see ``train.new_run``), digits land where MNIST's do; a whole-pixel shift moves pixels
+without resampling them, so strokes are untouched.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ def centre(images: torch.Tensor) -> torch.Tensor:
     """``images`` ``(n, 1, 28, 28)`` in [-1, 1], each shifted by whole pixels so that its centre of
     mass is within half a pixel of the field's centre, as MNIST's are.
 
-    Differentiable in the pixels (the shift is read off the image and held fixed), so the
-    generator trains through it.
+    Differentiable in the pixels: the shift is read off the image and held fixed.
     """
     ink = (images[:, 0] + 1) / 2  # 0 = black background, the ink that is weighed and shifted
     with torch.no_grad():

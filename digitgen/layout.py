@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import torch
 
-SIZE = 28
 CENTRE = 14.0  # where MNIST puts the centre of mass (pixel index, rows and columns alike)
 
 
 def centre_of_mass(ink: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Row and column of the centre of mass of ``(n, 28, 28)`` ink; the centre for a blank image."""
-    index = torch.arange(SIZE, dtype=ink.dtype, device=ink.device)
+    index = torch.arange(ink.shape[-1], dtype=ink.dtype, device=ink.device)
     mass = ink.sum(dim=(1, 2))
     blank = mass <= 0
     mass = mass.masked_fill(blank, 1)
@@ -30,13 +29,13 @@ def centre_of_mass(ink: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def shift(ink: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
     """Each ``(28, 28)`` image moved down ``rows`` and right ``cols`` whole pixels; black comes in."""
-    index = torch.arange(SIZE, device=ink.device)
+    n, size = len(ink), ink.shape[-1]
+    index = torch.arange(size, device=ink.device)
     src_r, src_c = index - rows[:, None], index - cols[:, None]  # (n, 28): which line each line reads
-    keep_r = ((src_r >= 0) & (src_r < SIZE)).to(ink.dtype)
-    keep_c = ((src_c >= 0) & (src_c < SIZE)).to(ink.dtype)
-    n = len(ink)
-    moved = ink.gather(1, src_r.clamp(0, SIZE - 1)[:, :, None].expand(n, SIZE, SIZE)) * keep_r[:, :, None]
-    return moved.gather(2, src_c.clamp(0, SIZE - 1)[:, None, :].expand(n, SIZE, SIZE)) * keep_c[:, None, :]
+    keep_r = ((src_r >= 0) & (src_r < size)).to(ink.dtype)
+    keep_c = ((src_c >= 0) & (src_c < size)).to(ink.dtype)
+    moved = ink.gather(1, src_r.clamp(0, size - 1)[:, :, None].expand(n, size, size)) * keep_r[:, :, None]
+    return moved.gather(2, src_c.clamp(0, size - 1)[:, None, :].expand(n, size, size)) * keep_c[:, None, :]
 
 
 def centre(images: torch.Tensor) -> torch.Tensor:

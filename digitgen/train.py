@@ -100,7 +100,7 @@ def recalibrate_batchnorm(generator: Generator, batches: int = 20, batch: int = 
     for _ in range(batches):
         z = torch.randn(batch, generator.z_dim, generator=gen)
         y = torch.randint(0, 10, (batch,), generator=gen)
-        generator(z.to(device), y.to(device))
+        generator.draw(z.to(device), y.to(device))  # the statistics are the network's; centring has none
     for m in norms:
         m.momentum = 0.1
     generator.eval()

@@ -9,7 +9,11 @@
 Each is timed over ``--steps`` steps after a warm-up and scaled to a 60,000-image epoch.
 (b) is also reported as a fraction of the 2-core limit given in the issue: the MLP costs about
 18.7 MFLOP per image per step and fp32 matmul peaks near 170 GFLOP/s here.
-Run: ``python benchmarks/train_speed.py [--steps 150]``.
+
+``--device cuda`` runs the same three on a GPU (the seed recipe's batches moved there, as its
+loop did) plus the GPU path's options for (c): fp32 against bf16 autocast, ``--compile``, and a
+larger batch; it writes ``train_speed_cuda.json``.
+Run: ``python benchmarks/train_speed.py [--steps 150] [--device cuda]``.
 """
 
 from __future__ import annotations
@@ -33,24 +37,30 @@ MLP_FLOP_PER_IMAGE = 18.7e6
 PEAK_FLOPS = 170e9
 
 
-def seed_recipe(steps: int, batch: int = 128) -> float:
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def seed_recipe(steps: int, device: torch.device, batch: int = 128) -> float:
     """Seconds per step of the original loop; returns the mean over ``steps``."""
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
     loader = DataLoader(datasets.MNIST(DATA, train=True, transform=tf), batch_size=batch, shuffle=True, drop_last=True)
     torch.manual_seed(0)
-    G, D = make_models("mlp")
+    G, D = (m.to(device) for m in make_models("mlp"))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
 
     def step(real: torch.Tensor, y: torch.Tensor) -> None:
-        fake = G(torch.randn(batch, G.z_dim), y)
+        real, y = real.to(device), y.to(device)
+        fake = G(torch.randn(batch, G.z_dim, device=device), y)
         loss_d = F.binary_cross_entropy_with_logits(D(real, y), ones)
         loss_d = loss_d + F.binary_cross_entropy_with_logits(D(fake.detach(), y), zeros)
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
-        fake = G(torch.randn(batch, G.z_dim), y)
+        fake = G(torch.randn(batch, G.z_dim, device=device), y)
         loss_g = F.binary_cross_entropy_with_logits(D(fake, y), ones)
         opt_g.zero_grad()
         loss_g.backward()
@@ -59,51 +69,76 @@ def seed_recipe(steps: int, batch: int = 128) -> float:
     batches = itertools.cycle(loader)
     for _ in range(10):
         step(*next(batches))
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(steps):
         step(*next(batches))  # the DataLoader's per-image transforms count: they are the recipe
+    synchronize(device)
     return (time.perf_counter() - start) / steps
 
 
-def digitgen_recipe(arch: str, steps: int, batch: int) -> float:
-    """Seconds per step of ``digitgen.train``'s epoch loop (EMA included), over ``steps``."""
-    cfg = TrainConfig(arch=arch, batch_size=batch, log_every=10**9)
-    device = torch.device("cpu")
-    data = load_mnist(DATA).subset(batch * (steps + 10))
+def digitgen_recipe(arch: str, steps: int, batch: int, device: torch.device, **options: bool) -> float:
+    """Seconds per step of ``digitgen.train``'s epoch loop (EMA included), over ``steps``.
+
+    ``options``: TrainConfig's ``amp`` and ``compile``; the warm-up pays for any compilation.
+    """
+    cfg = TrainConfig(arch=arch, batch_size=batch, log_every=10**9, **options)
+    data = load_mnist(DATA).subset(batch * (steps + 10)).to(device)
     run = new_run(cfg, device)
     step = make_step(run, device)
     train_epoch(run, data.subset(batch * 10), device, step)  # warm-up
+    synchronize(device)
     start = time.perf_counter()
     train_epoch(run, data.subset(batch * steps), device, step)
+    synchronize(device)
     return (time.perf_counter() - start) / steps
 
 
-def row(seconds_per_step: float, batch: int) -> dict[str, float]:
+def row(seconds_per_step: float, batch: int) -> dict[str, object]:
     images_per_s = batch / seconds_per_step
     return {"batch": batch, "images_per_s": round(images_per_s, 1), "s_per_epoch": round(EPOCH / images_per_s, 1)}
+
+
+def gpu_options(steps: int, device: torch.device) -> dict[str, dict[str, object]]:
+    """(c) under the GPU path's switches, one at a time from the default (bf16 where native).
+
+    A switch that fails here (``torch.compile`` needs a working compiler toolchain) is reported
+    with its error instead of ending the benchmark.
+    """
+    switches = {"fp32": (64, {"amp": False}), "compile": (64, {"compile": True}), "batch_256": (256, {})}
+    results: dict[str, dict[str, object]] = {}
+    for name, (batch, options) in switches.items():
+        try:
+            results[name] = row(digitgen_recipe("conv", steps, batch, device, **options), batch)
+        except Exception as error:  # recorded in the JSON, which is the report
+            results[name] = {"batch": batch, "error": f"{type(error).__name__}: {error}"[:500]}
+    return results
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=150)
-    steps = p.parse_args().steps
-    a = row(seed_recipe(steps), 128)
-    b = row(digitgen_recipe("mlp", steps, 128), 128)
-    b["fraction_of_peak"] = round(b["images_per_s"] * MLP_FLOP_PER_IMAGE / PEAK_FLOPS, 3)
-    b64 = row(digitgen_recipe("mlp", steps, 64), 64)
-    c = row(digitgen_recipe("conv", steps, 64), 64)
-    report(
-        "train_speed",
-        {
-            "steps_timed": steps,
-            "a_seed_recipe_mlp": a,
-            "b_digitgen_mlp": b,
-            "b_digitgen_mlp_batch64": b64,
-            "c_digitgen_conv_default": c,
-            "speedup_b_over_a": round(a["s_per_epoch"] / b["s_per_epoch"], 2),
-            "target_speedup": 2.0,
-        },
-    )
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    args = p.parse_args()
+    steps, device = args.steps, torch.device(args.device)
+    a = row(seed_recipe(steps, device), 128)
+    b = row(digitgen_recipe("mlp", steps, 128, device), 128)
+    b64 = row(digitgen_recipe("mlp", steps, 64, device), 64)
+    c = row(digitgen_recipe("conv", steps, 64, device), 64)
+    results: dict[str, object] = {
+        "steps_timed": steps,
+        "a_seed_recipe_mlp": a,
+        "b_digitgen_mlp": b,
+        "b_digitgen_mlp_batch64": b64,
+        "c_digitgen_conv_default": c,
+        "speedup_b_over_a": round(a["s_per_epoch"] / b["s_per_epoch"], 2),
+        "target_speedup": 2.0,
+    }
+    if device.type == "cuda":
+        results["c_conv_gpu_options"] = gpu_options(steps, device)
+    else:
+        b["fraction_of_peak"] = round(b["images_per_s"] * MLP_FLOP_PER_IMAGE / PEAK_FLOPS, 3)
+    report("train_speed" if device.type == "cpu" else f"train_speed_{device.type}", results)
 
 
 if __name__ == "__main__":

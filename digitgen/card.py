@@ -48,11 +48,12 @@ def summary(config: dict[str, Any]) -> str:
 
 
 def trained_how(training: dict[str, Any]) -> str:
-    """``12 epochs in 21 min on x86_64 CPU, 2 threads``, with whatever parts are known."""
+    """``12 epochs in 21 min on x86_64 CPU, 2 threads (float32)``, with whatever parts are known."""
     text = f"{training.get('epochs', '?')} epochs"
     if "train_seconds" in training:
         text += f" in {training['train_seconds'] / 60:.0f} min"
-    return text + (f" on {training['device']}" if "device" in training else "")
+    text += f" on {training['device']}" if "device" in training else ""
+    return text + (f" ({training['compute_dtype']})" if "compute_dtype" in training else "")
 
 
 def metrics_table(metrics: dict[str, Any]) -> str:

@@ -59,7 +59,7 @@ class TrainConfig:
     r1_every: int = 4  # steps between R1 penalties (lazy regularization, weighted up to match)
     seed: int = 0
     device: str = "auto"
-    amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
+    amp: bool = True  # bf16 autocast on GPUs that compute bf16 natively (Ampere and later); ignored elsewhere
     compile: bool = False
     subset: int | None = None  # train on the first N images only (quick runs, tests)
     eval_every: int = 1  # epochs between quality checks (0: never)
@@ -182,6 +182,17 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def autocast_dtype(device: torch.device, amp: bool = True) -> torch.dtype | None:
+    """bf16 on GPUs with native bf16 (compute capability 8.0+: A100, L4, H100); else None (fp32).
+
+    A T4 (Colab's free GPU, 7.5) only emulates bf16, which is slower than fp32 there, and the
+    networks are small enough that fp32 is launch-bound anyway.
+    """
+    if not amp or device.type != "cuda" or torch.cuda.get_device_capability(device) < (8, 0):
+        return None
+    return torch.bfloat16
+
+
 def machine_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
@@ -246,8 +257,10 @@ def make_step(run: Run, device: torch.device):
     gradient runs on D's eager form, since compiled graphs have no double backward.
     """
     cfg, G, D = run.cfg, run.G, run.D
-    use_amp = cfg.amp and device.type == "cuda"
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp)
+    dtype = autocast_dtype(device, cfg.amp)
+    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # the step's shapes never change: pick the fastest kernels once
     one_pass = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules())
     fast_g, fast_d = (torch.compile(G), torch.compile(D)) if cfg.compile else (G, D)
 
@@ -287,6 +300,7 @@ def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: lis
         "command": "python -m digitgen.train " + shlex.join(argv) if argv is not None else None,
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("data", "out", "download")},
         "device": machine_name(device),
+        "compute_dtype": str(autocast_dtype(device, cfg.amp) or torch.float32).removeprefix("torch."),
         "epochs": epochs,
         "train_seconds": round(seconds, 1),
         "torch": torch.__version__,

@@ -7,7 +7,7 @@ from safetensors import safe_open
 
 from digitgen.hub import load_folder
 from digitgen.sample import generate
-from digitgen.train import CHECKPOINT, TrainConfig, main, make_step, new_run
+from digitgen.train import CHECKPOINT, TrainConfig, autocast_dtype, main, make_step, new_run
 
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
@@ -27,6 +27,8 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
 
     generator = load_folder(out / "model")
     assert generator.info["training"]["epochs"] == 2
+    assert generator.info["training"]["compute_dtype"] == "float32"  # CPU: no autocast
+    assert "(float32)" in (out / "model" / "README.md").read_text()
     assert (generator.width, generator.width_28) == (24, 8)  # the sizes travel in config.json
     assert generator.centred  # the sampling generator centres its digits like MNIST (the default)
     assert "python -m digitgen.train" in (out / "model" / "README.md").read_text()
@@ -74,3 +76,13 @@ def test_compiled_step_trains_like_the_eager_one():
     torch.testing.assert_close(compiled_losses, eager_losses, atol=1e-4, rtol=1e-4)
     for compiled, eager in zip(compiled_grads, eager_grads, strict=True):
         torch.testing.assert_close(compiled, eager, atol=1e-5, rtol=1e-3)
+
+
+def test_bf16_only_where_the_gpu_computes_it_natively(monkeypatch):
+    """A T4 (7.5) only emulates bf16, slower than fp32 there; Ampere (8.0) and later get bf16."""
+    cuda = torch.device("cuda")
+    for capability, expected in (((7, 5), None), ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)):
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=capability: c)
+        assert autocast_dtype(cuda) is expected
+        assert autocast_dtype(cuda, amp=False) is None
+    assert autocast_dtype(torch.device("cpu")) is None

@@ -38,5 +38,6 @@ def test_notebook_trains_evaluates_and_exports(tmp_path, data_root):
     assert "## Quality" in card and "| accuracy |" in card and "someone/digitgen-test" in card
     config = json.loads((export / "config.json").read_text())
     assert config["info"]["metrics"]["n_per_digit"] == 20
+    assert config["info"]["training"]["config"]["batch_size"] == 64  # BATCH_SIZE None: the CPU recipe
     images = generate(4, 1, generator=load_folder(export))
     assert images.shape == (5, 28, 28) and images.std() > 5

@@ -79,7 +79,7 @@ def test_compiled_step_trains_like_the_eager_one():
 
 
 def test_bf16_only_where_the_gpu_computes_it_natively(monkeypatch):
-    """A T4 (7.5) only emulates bf16, slower than fp32 there; Ampere (8.0) and later get bf16."""
+    """A T4 (7.5) has no bf16 arithmetic and trains in fp32; Ampere (8.0) and later get bf16."""
     cuda = torch.device("cuda")
     for capability, expected in (((7, 5), None), ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)):
         monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=capability: c)

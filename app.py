@@ -13,6 +13,8 @@ import hashlib
 import os
 import random
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,11 @@ CSS = """
 """
 
 generator = digitgen.load_generator()
-IMAGE_DIR = Path(tempfile.mkdtemp(prefix="digitgen-images-"))
+FILE_DIR = Path(tempfile.mkdtemp(prefix="digitgen-files-"))  # every file the app hands to Gradio
+KEEP_SECONDS = 3600  # how long those files, and Gradio's cached copies of them, are kept
+PRUNE_EVERY = 600  # seconds between sweeps; a Space runs for weeks, its disk must not fill up
+FILES = threading.Lock()  # a sweep never deletes a file that an event is handing out
+last_prune = time.monotonic()
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,6 +57,35 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def prune_files(max_age: float = KEEP_SECONDS) -> int:
+    """Delete the app's files untouched for ``max_age`` seconds, and emptied folders; returns how many files.
+
+    Call with ``FILES`` held: then no event is between making a folder and writing into it, and a
+    file handed out again has been touched already, so only unused ones go.
+    """
+    cutoff = time.time() - max_age
+    removed = 0
+    for path in sorted(FILE_DIR.rglob("*"), reverse=True):  # files before the folders holding them
+        try:
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def sweep_now_and_then() -> None:
+    """Prune at most every ``PRUNE_EVERY`` seconds, from whichever event comes by (``FILES`` held)."""
+    global last_prune
+    if time.monotonic() - last_prune > PRUNE_EVERY:
+        last_prune = time.monotonic()
+        prune_files()
+
+
 def png_file(image: np.ndarray) -> str:
     """``image`` as a PNG file named by its content, written once and atomically.
 
@@ -59,12 +94,16 @@ def png_file(image: np.ndarray) -> str:
     serve a half-written PNG, a broken image. Files it copies into its cache atomically.
     """
     data = png_bytes(image)
-    path = IMAGE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
-    if not path.exists():
-        fd, staging = tempfile.mkstemp(dir=IMAGE_DIR, suffix=".part")
-        with os.fdopen(fd, "wb") as f:  # closes mkstemp's descriptor: one leaked per image exhausts the server's
-            f.write(data)
-        os.replace(staging, path)
+    path = FILE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    with FILES:
+        sweep_now_and_then()
+        if path.exists():
+            os.utime(path)  # in use again: keep it through the next sweeps
+        else:
+            fd, staging = tempfile.mkstemp(dir=FILE_DIR, suffix=".part")
+            with os.fdopen(fd, "wb") as f:  # closes mkstemp's descriptor: one leaked per image exhausts the server's
+                f.write(data)
+            os.replace(staging, path)
     return str(path)
 
 
@@ -74,8 +113,11 @@ def captioned(images: np.ndarray) -> list[tuple[str, str]]:
 
 
 def save(data: bytes, name: str) -> str:
-    path = Path(tempfile.mkdtemp(prefix="digitgen-")) / name
-    path.write_bytes(data)
+    """``data`` as a download named ``name``, in a folder of its own (names repeat across events)."""
+    with FILES:
+        sweep_now_and_then()
+        path = Path(tempfile.mkdtemp(dir=FILE_DIR)) / name
+        path.write_bytes(data)
     return str(path)
 
 
@@ -174,7 +216,7 @@ def gallery(label: str, columns: int, height: int | str = "auto", elem_id: str |
     )
 
 
-with gr.Blocks(title="digitgen · handwritten digits") as demo:
+with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(PRUNE_EVERY, KEEP_SECONDS)) as demo:
     gr.Markdown(
         "# ✍️ digitgen\nMNIST-style handwritten digits from a conditional GAN trained from scratch. "
         "The same seed always writes the same digits."

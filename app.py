@@ -8,6 +8,7 @@ documented API endpoint; all the work happens in the ``digitgen`` library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -78,12 +79,15 @@ def prune_files(max_age: float = KEEP_SECONDS) -> int:
     return removed
 
 
-def sweep_now_and_then() -> None:
-    """Prune at most every ``PRUNE_EVERY`` seconds, from whichever event comes by (``FILES`` held)."""
+@contextlib.contextmanager
+def handing_out_files():
+    """Hold ``FILES`` while a file is written or touched, sweeping first when ``PRUNE_EVERY`` has passed."""
     global last_prune
-    if time.monotonic() - last_prune > PRUNE_EVERY:
-        last_prune = time.monotonic()
-        prune_files()
+    with FILES:
+        if time.monotonic() - last_prune > PRUNE_EVERY:
+            last_prune = time.monotonic()
+            prune_files()
+        yield
 
 
 def png_file(image: np.ndarray) -> str:
@@ -95,8 +99,7 @@ def png_file(image: np.ndarray) -> str:
     """
     data = png_bytes(image)
     path = FILE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
-    with FILES:
-        sweep_now_and_then()
+    with handing_out_files():
         if path.exists():
             os.utime(path)  # in use again: keep it through the next sweeps
         else:
@@ -114,8 +117,7 @@ def captioned(images: np.ndarray) -> list[tuple[str, str]]:
 
 def save(data: bytes, name: str) -> str:
     """``data`` as a download named ``name``, in a folder of its own (names repeat across events)."""
-    with FILES:
-        sweep_now_and_then()
+    with handing_out_files():
         path = Path(tempfile.mkdtemp(dir=FILE_DIR)) / name
         path.write_bytes(data)
     return str(path)

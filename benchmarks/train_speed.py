@@ -125,6 +125,8 @@ def main() -> None:
     b = row(digitgen_recipe("mlp", steps, 128, device), 128)
     b64 = row(digitgen_recipe("mlp", steps, 64, device), 64)
     c = row(digitgen_recipe("conv", steps, 64, device), 64)
+    if device.type == "cpu":  # the limit is the 2-core CPU's
+        b["fraction_of_peak"] = round(b["images_per_s"] * MLP_FLOP_PER_IMAGE / PEAK_FLOPS, 3)
     results: dict[str, object] = {
         "steps_timed": steps,
         "a_seed_recipe_mlp": a,
@@ -136,8 +138,6 @@ def main() -> None:
     }
     if device.type == "cuda":
         results["c_conv_gpu_options"] = gpu_options(steps, device)
-    else:
-        b["fraction_of_peak"] = round(b["images_per_s"] * MLP_FLOP_PER_IMAGE / PEAK_FLOPS, 3)
     report("train_speed" if device.type == "cpu" else f"train_speed_{device.type}", results)
 
 

@@ -3,7 +3,8 @@
 Run ``python app.py`` and open http://127.0.0.1:7860. ``DIGITGEN_MODEL`` (Hub repo id or local
 folder) picks the weights; without it, or when the Hub cannot be reached, the app serves the
 weights shipped in the package and says so. Every event that computes something is a named,
-documented API endpoint; all the work happens in the ``digitgen`` library.
+documented API endpoint and, through Gradio's MCP server, a tool for AI agents (its docstring is
+the tool's description); all the work happens in the ``digitgen`` library.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import digitgen
 from digitgen.card import summary
 from digitgen.evaluate import read_digits
 from digitgen.handwriting import MAX_CHARS, write_number
-from digitgen.images import gif_bytes, grid, png_bytes, zip_of_pngs
+from digitgen.hub import weights_label
+from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.sample import DEFAULT_NEATNESS, MAX_SEED, morph, style_row
 
 GALLERY_SIZE = 5
+PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
 #number .thumbnail-item { aspect-ratio: auto; height: auto; width: fit-content; }
@@ -140,10 +143,18 @@ def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[
 
 @user_errors
 def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
-    """The five images of `generate` as one PNG grid and as a ZIP of 28×28 PNGs (the MNIST-sized originals).
+    """The five images of `generate` as one PNG picture (agents see it) and as a ZIP of the 28×28 PNGs.
 
     The images are drawn again (≈ 2 ms, bit-identical for the same inputs) rather than kept between
     events, so this endpoint stands alone for API callers.
+
+    Args:
+        digit: the digit to write, 0–9.
+        seed: 0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        A 152×32 PNG of the five digits side by side (white ink on black), and a ZIP of five 28×28 PNGs.
     """
     images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
     stem = f"digit{digit}_seed{seed}"
@@ -170,6 +181,10 @@ def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str
 def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
     """All ten digits written with one noise vector: the style held fixed while the digit changes.
 
+    Args:
+        seed: 0 … 2**31−1; it names the hand (the noise vector); the same seed always writes the same row.
+        neatness: 0 (wild) … 1 (neat).
+
     Returns:
         Ten captioned 28×28 PNGs, digits 0–9 in order.
     """
@@ -182,6 +197,13 @@ def morph_digit(
 ) -> tuple[list[str], str]:
     """One digit morphing from the style of `seed` to that of `seed_to` (spherical interpolation of the noise).
 
+    Args:
+        digit: the digit to write, 0–9.
+        seed: 0 … 2**31−1, the style of the first frame.
+        seed_to: 0 … 2**31−1, the style of the last frame.
+        frames: how many frames, 2–32.
+        neatness: 0 (wild) … 1 (neat).
+
     Returns:
         The frames as 28×28 PNGs, and an animated GIF of them.
     """
@@ -189,13 +211,67 @@ def morph_digit(
     return [png_file(frame) for frame in strip], save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
 
 
+@user_errors
+def digits_picture(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    """The five digits of `generate` as one picture: the tool to call when you want to see the digits.
+
+    Args:
+        digit: the digit to write, 0–9.
+        seed: 0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        One PNG: five handwritten images of the digit side by side, white ink on black, 4× enlarged.
+    """
+    images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
+    return png_file(upscale(grid(images, cols=GALLERY_SIZE), PICTURE_SCALE))
+
+
+@user_errors
+def number_picture(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    """A number written by hand, as one picture: the first of `number`'s five ways.
+
+    Args:
+        text: up to 32 digits; spaces leave gaps (e.g. "2026" or "12 34").
+        seed: 0 … 2**31−1; the same text and seed always give the same writing.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        One PNG of the handwritten number, white ink on black, 4× enlarged.
+    """
+    (line,) = write_number(text, seed, n=1, neatness=neatness, generator=generator)
+    return png_file(upscale(line, PICTURE_SCALE))
+
+
+@user_errors
+def hand_picture(seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    """The digits 0–9 written in one hand, as one picture (the row of `same_hand`).
+
+    Args:
+        seed: 0 … 2**31−1; it names the hand; the same seed always writes the same row.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        One PNG: the ten digits 0–9 side by side, white ink on black, 4× enlarged.
+    """
+    return png_file(upscale(grid(style_row(seed, neatness=neatness, generator=generator), cols=10), PICTURE_SCALE))
+
+
 def random_seed() -> int:
-    """A fresh random seed, 0 … 2**31−1."""
+    """A fresh random seed, 0 … 2**31−1, for the other tools' `seed` arguments.
+
+    Returns:
+        A whole number from 0 to 2147483647.
+    """
     return random.randint(0, MAX_SEED)
 
 
 def digit_picker() -> gr.Radio:
-    return gr.Radio(list(range(10)), value=7, label="Digit")
+    picker = gr.Radio(list(range(10)), value=7, label="Digit")
+    # Gradio 6.31 declares every Radio's value a string, so MCP clients refused to send 7 (and the
+    # Radio refuses "7"): declare what it takes, whole numbers.
+    picker.api_info = lambda: {"type": "integer", "enum": list(range(10)), "title": "Digit"}
+    return picker
 
 
 def seed_slider(label: str, value: int) -> gr.Slider:
@@ -252,7 +328,7 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(PRUNE_EVERY
         morph_go = gr.Button("Morph", variant="primary")
         morph_out = gallery("Frames", 10, height=160)
         morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
-    gr.Markdown(f"<small>Model: {summary(generator.config)} · weights: `{generator.source}`</small>")
+    gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
     digit_inputs = [digit, seed, neatness]
     go.click(generate, digit_inputs, digits_out, api_name="generate").then(
@@ -274,10 +350,22 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(PRUNE_EVERY
         morph_digit, [morph_digit_in, seed, seed_to, frames, neatness], [morph_out, morph_gif], api_name="morph"
     )
 
+    # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an
+    # agent only as links) and for scripts. Endpoints only: nothing on the page triggers them.
+    with gr.Group(visible=False):
+        agent_call = gr.Button()
+        picture = gr.Image(type="filepath", format="png")
+    agent_call.click(digits_picture, digit_inputs, picture, api_name="digits_picture")
+    agent_call.click(number_picture, [text, seed, neatness], picture, api_name="number_picture")
+    agent_call.click(hand_picture, [seed, neatness], picture, api_name="hand_picture")
+
 
 def launch(**kwargs: Any) -> tuple[Any, str, str]:
-    """Start the server (styling lives in ``launch`` since Gradio 6); kwargs go to ``demo.launch``."""
-    return demo.launch(css=CSS, theme=gr.themes.Soft(), **kwargs)
+    """Start the server, with the MCP endpoint at /gradio_api/mcp/ (styling lives in ``launch`` since Gradio 6).
+
+    kwargs go to ``demo.launch``.
+    """
+    return demo.launch(css=CSS, theme=gr.themes.Soft(), mcp_server=True, **kwargs)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ Every ``save_pretrained`` folder carries one, so a model pushed to the Hub docum
 from __future__ import annotations
 
 import json
+import tomllib
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 FIGURES = [
@@ -23,6 +26,16 @@ ARCH_TEXT = {
     "convolutional discriminator that is told the digit and sees a same-digit minibatch-stddev feature",
     "mlp": "the original fully-connected cGAN (100-d noise + label embedding, 256→512→1024→784)",
 }
+
+
+def repository_url() -> str:
+    """pyproject.toml's ``Repository`` URL: from the installed package, else from the checkout (a Space)."""
+    try:
+        urls = metadata.metadata("digitgen").get_all("Project-URL") or []
+        return next(url.split(", ", 1)[1] for url in urls if url.startswith("Repository, "))
+    except (metadata.PackageNotFoundError, StopIteration):
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        return tomllib.loads(pyproject.read_text())["project"]["urls"]["Repository"]
 
 
 def architecture(config: dict[str, Any]) -> str:
@@ -85,8 +98,7 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
         "# digitgen — conditional GAN for handwritten digits",
         "",
         f"A generator of 28×28 MNIST-style digits: {architecture(config)}. "
-        f"It takes a digit 0–9 and {config['z_dim']}-d noise. Made with "
-        "[digitgen](https://github.com/digitgen/digitgen).",
+        f"It takes a digit 0–9 and {config['z_dim']}-d noise. Made with [digitgen]({repository_url()}).",
         "",
         "![samples: one row per digit 0–9](samples.png)",
         "",

@@ -66,6 +66,16 @@ def load_generator(source: str | Path | None = None, map_location: str = "cpu") 
     return generator
 
 
+def weights_label(generator: Generator) -> str:
+    """What a loaded generator's weights are, for people: never a path on the server's disk."""
+    source = getattr(generator, "source", str(SHIPPED))
+    if Path(source) == SHIPPED:
+        return "the weights shipped with digitgen"
+    if looks_local(source):
+        return f"local weights “{Path(source).name}”"
+    return f"{source} from the Hugging Face Hub"
+
+
 @functools.cache
 def default_generator() -> Generator:
     """The process-wide generator that :func:`digitgen.generate` uses when given none."""

@@ -1,8 +1,9 @@
-"""Shared fixtures: the MNIST root (``../shared/data`` or ``$DIGITGEN_DATA``) and the launched app."""
+"""Shared fixtures: the MNIST root (the sample in tests/data, or ``$DIGITGEN_DATA``) and the launched app."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -11,11 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+SAMPLE = ROOT / "tests" / "data"  # 2,000 train and 1,000 test digits of MNIST, shipped with the repo
+
+
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    root = Path(os.environ.get("DIGITGEN_DATA", ROOT.parent / "shared" / "data"))
+    """``$DIGITGEN_DATA`` when set (a full torchvision MNIST root), else the shipped sample."""
+    root = Path(os.environ.get("DIGITGEN_DATA") or SAMPLE)
     if not (root / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
-        pytest.fail(f"MNIST not found under {root}; set DIGITGEN_DATA to a torchvision MNIST root")
+        pytest.fail(f"DIGITGEN_DATA={root} holds no MNIST; point it at a torchvision MNIST root or unset it")
     return root
 
 
@@ -34,3 +39,15 @@ def app_url():
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     app.demo.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for the tests in a real browser: skipped where it is missing, except in CI."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -181,3 +181,14 @@ def test_old_files_are_swept_and_files_in_use_are_kept():
     assert reused.exists() and fresh.read_bytes() == b"png bytes"
     assert Path(app.png_file(np.full((28, 28), 7, dtype=np.uint8))).exists()  # swept, then drawn again
     assert app.demo.delete_cache == (app.PRUNE_EVERY, app.KEEP_SECONDS)
+
+
+def test_page_names_the_weights_without_a_path_on_the_servers_disk():
+    import json
+
+    import app
+    from digitgen.hub import SHIPPED
+
+    page = json.dumps(app.demo.config)
+    assert "the weights shipped with digitgen" in page
+    assert str(SHIPPED) not in page and str(SHIPPED.parent) not in page

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
 LOADED = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
 
 
@@ -20,12 +12,12 @@ def gallery_sources(page) -> list[str]:
     return page.locator("#digits img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
-def test_pick_digit_move_seed_generate(app_url, tmp_path):
+def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})

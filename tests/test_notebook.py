@@ -1,24 +1,92 @@
-"""The Colab notebook executed for real with tiny parameters (papermill), PUSH=False."""
+"""The Colab notebook executed for real (papermill), as on a fresh Colab runtime, with tiny parameters.
+
+A fresh runtime has torch and friends preinstalled but not digitgen, and starts in an empty folder.
+The test builds that: a new Python environment that sees this one's packages except digitgen (Colab's
+preinstalled ones), a kernel in it, an empty working folder, and REPO_URL pointing at a git
+repository made from this checkout's files. So the install cell really clones and installs, and the
+training, meter and export cells then run on the installed package. PUSH stays False.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import sysconfig
+import venv
 from pathlib import Path
 
 import papermill
+from conftest import ROOT
+from test_space import repository_files
 
+from digitgen.card import repository_url
 from digitgen.hub import load_folder
 from digitgen.sample import generate
 
-ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "train_colab.ipynb"
 
 
-def test_notebook_trains_evaluates_and_exports(tmp_path, data_root):
-    out = tmp_path / "run"
+def preinstalled_packages(folder: Path) -> Path:
+    """This environment's packages without digitgen, as links in ``folder``: what Colab has preinstalled."""
+    folder.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("digitgen", "__editable__")):
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def fresh_runtime(tmp_path: Path, monkeypatch) -> Path:
+    """A Python environment with the preinstalled packages and a Jupyter kernel "fresh-runtime" in it."""
+    env = tmp_path / "runtime"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    site = Path(
+        subprocess.check_output(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    (site / "preinstalled.pth").write_text(str(preinstalled_packages(tmp_path / "preinstalled")) + "\n")
+    kernel = tmp_path / "jupyter" / "kernels" / "fresh-runtime"
+    kernel.mkdir(parents=True)
+    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (kernel / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "fresh", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    return site
+
+
+def local_repository(dest: Path) -> str:
+    """A git repository of this checkout's files (committed or not), as a URL pip can clone."""
+    dest.mkdir()
+    repository_files(dest)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run([*git, *args], cwd=dest, check=True, capture_output=True)
+    return f"file://{dest}"
+
+
+def test_one_repository_url_for_install_badge_and_card():
+    url = repository_url()
+    source = NOTEBOOK.read_text()
+    assert f'REPO_URL = \\"{url}\\"' in source
+    assert re.search(
+        rf"colab\.research\.google\.com/github/{url.removeprefix('https://github.com/')}/blob/main/", source
+    )
+    assert url in (ROOT / "digitgen" / "weights" / "generator" / "README.md").read_text()
+
+
+def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, monkeypatch):
+    site = fresh_runtime(tmp_path, monkeypatch)
+    workdir, out = tmp_path / "content", tmp_path / "run"
+    workdir.mkdir()
+    executed = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
-        str(ROOT / "train_colab.ipynb"),
-        str(tmp_path / "executed.ipynb"),
+        str(NOTEBOOK),
+        str(executed),
         parameters={
+            "REPO_URL": local_repository(tmp_path / "repo"),
             "EPOCHS": 1,
             "SUBSET": 1280,
             "EVAL_N": 20,
@@ -28,10 +96,15 @@ def test_notebook_trains_evaluates_and_exports(tmp_path, data_root):
             "HUB_REPO_ID": "someone/digitgen-test",
             "PUSH": False,
         },
-        cwd=str(ROOT),
-        kernel_name="python3",
+        cwd=str(workdir),
+        kernel_name="fresh-runtime",
         progress_bar=False,
     )
+    assert (site / "digitgen" / "weights" / "generator" / "model.safetensors").is_file()  # installed, weights too
+    assert not (site / "torch").exists()  # the preinstalled torch was left alone
+    assert f"from {site}/digitgen/__init__.py" in executed.read_text()
+    assert sys.prefix not in str(site)
+
     export = out / "export"
     assert {"model.safetensors", "config.json", "README.md", "samples.png"} <= {p.name for p in export.iterdir()}
     card = (export / "README.md").read_text()

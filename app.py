@@ -9,28 +9,23 @@ the tool's description); all the work happens in the ``digitgen`` library.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import os
 import random
-import tempfile
-import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import numpy as np
 
 import digitgen
+from app_files import HandedOutFiles
 from digitgen.card import summary
+from digitgen.draw import DEFAULT_NEATNESS
 from digitgen.evaluate import read_digits
 from digitgen.handwriting import MAX_CHARS, write_number
 from digitgen.hub import weights_label
 from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
-from digitgen.sample import DEFAULT_NEATNESS, MAX_SEED, morph, style_row
+from digitgen.sample import MAX_SEED, morph, style_row
 
 GALLERY_SIZE = 5
 PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
@@ -41,11 +36,7 @@ CSS = """
 """
 
 generator = digitgen.load_generator()
-FILE_DIR = Path(tempfile.mkdtemp(prefix="digitgen-files-"))  # every file the app hands to Gradio
-KEEP_SECONDS = 3600  # how long those files, and Gradio's cached copies of them, are kept
-PRUNE_EVERY = 600  # seconds between sweeps; a Space runs for weeks, its disk must not fill up
-FILES = threading.Lock()  # a sweep never deletes a file that an event is handing out
-last_prune = time.monotonic()
+FILES = HandedOutFiles.from_environment()  # every file handed to Gradio; DIGITGEN_KEEP_SECONDS, _SWEEP_SECONDS
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,69 +52,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def prune_files(max_age: float = KEEP_SECONDS) -> int:
-    """Delete the app's files untouched for ``max_age`` seconds, and emptied folders; returns how many files.
-
-    Call with ``FILES`` held: then no event is between making a folder and writing into it, and a
-    file handed out again has been touched already, so only unused ones go.
-    """
-    cutoff = time.time() - max_age
-    removed = 0
-    for path in sorted(FILE_DIR.rglob("*"), reverse=True):  # files before the folders holding them
-        try:
-            if path.is_dir():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            pass
-    return removed
-
-
-@contextlib.contextmanager
-def handing_out_files():
-    """Hold ``FILES`` while a file is written or touched, sweeping first when ``PRUNE_EVERY`` has passed."""
-    global last_prune
-    with FILES:
-        if time.monotonic() - last_prune > PRUNE_EVERY:
-            last_prune = time.monotonic()
-            prune_files()
-        yield
-
-
-def png_file(image: np.ndarray) -> str:
-    """``image`` as a PNG file named by its content, written once and atomically.
-
-    Galleries get files, not arrays: Gradio caches an array by rewriting a content-named file on
-    every call, so two events drawing the same digits at once (a seed change, then Generate) could
-    serve a half-written PNG, a broken image. Files it copies into its cache atomically.
-    """
-    data = png_bytes(image)
-    path = FILE_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
-    with handing_out_files():
-        if path.exists():
-            os.utime(path)  # in use again: keep it through the next sweeps
-        else:
-            fd, staging = tempfile.mkstemp(dir=FILE_DIR, suffix=".part")
-            with os.fdopen(fd, "wb") as f:  # closes mkstemp's descriptor: one leaked per image exhausts the server's
-                f.write(data)
-            os.replace(staging, path)
-    return str(path)
-
-
 def captioned(images: np.ndarray) -> list[tuple[str, str]]:
     """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
-    return [(png_file(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
-
-
-def save(data: bytes, name: str) -> str:
-    """``data`` as a download named ``name``, in a folder of its own (names repeat across events)."""
-    with handing_out_files():
-        path = Path(tempfile.mkdtemp(dir=FILE_DIR)) / name
-        path.write_bytes(data)
-    return str(path)
+    return [(FILES.png(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
 
 
 @user_errors
@@ -158,8 +89,8 @@ def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[s
     """
     images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
     stem = f"digit{digit}_seed{seed}"
-    grid_png = save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
-    return grid_png, save(zip_of_pngs(images, stem), f"{stem}.zip")
+    grid_png = FILES.save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
+    return grid_png, FILES.save(zip_of_pngs(images, stem), f"{stem}.zip")
 
 
 @user_errors
@@ -174,7 +105,9 @@ def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str
     Returns:
         Five grayscale PNGs, 36 pixels high, one per variation.
     """
-    return [png_file(line) for line in write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)]
+    return [
+        FILES.png(line) for line in write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
+    ]
 
 
 @user_errors
@@ -208,7 +141,7 @@ def morph_digit(
         The frames as 28×28 PNGs, and an animated GIF of them.
     """
     strip = morph(digit, seed, seed_to, frames, neatness=neatness, generator=generator)
-    return [png_file(frame) for frame in strip], save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
+    return [FILES.png(frame) for frame in strip], FILES.save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
 
 
 @user_errors
@@ -224,7 +157,7 @@ def digits_picture(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) ->
         One PNG: five handwritten images of the digit side by side, white ink on black, 4× enlarged.
     """
     images = digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator)
-    return png_file(upscale(grid(images, cols=GALLERY_SIZE), PICTURE_SCALE))
+    return FILES.png(upscale(grid(images, cols=GALLERY_SIZE), PICTURE_SCALE))
 
 
 @user_errors
@@ -240,7 +173,7 @@ def number_picture(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> 
         One PNG of the handwritten number, white ink on black, 4× enlarged.
     """
     (line,) = write_number(text, seed, n=1, neatness=neatness, generator=generator)
-    return png_file(upscale(line, PICTURE_SCALE))
+    return FILES.png(upscale(line, PICTURE_SCALE))
 
 
 @user_errors
@@ -254,7 +187,7 @@ def hand_picture(seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     Returns:
         One PNG: the ten digits 0–9 side by side, white ink on black, 4× enlarged.
     """
-    return png_file(upscale(grid(style_row(seed, neatness=neatness, generator=generator), cols=10), PICTURE_SCALE))
+    return FILES.png(upscale(grid(style_row(seed, neatness=neatness, generator=generator), cols=10), PICTURE_SCALE))
 
 
 def random_seed() -> int:
@@ -294,7 +227,7 @@ def gallery(label: str, columns: int, height: int | str = "auto", elem_id: str |
     )
 
 
-with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(PRUNE_EVERY, KEEP_SECONDS)) as demo:
+with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep_seconds, FILES.keep_seconds)) as demo:
     gr.Markdown(
         "# ✍️ digitgen\nMNIST-style handwritten digits from a conditional GAN trained from scratch. "
         "The same seed always writes the same digits."

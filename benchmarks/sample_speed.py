@@ -12,7 +12,7 @@ import torch
 from common import report
 
 from digitgen import generate, load_generator
-from digitgen.sample import noise, sample
+from digitgen.draw import noise, sample
 
 
 def main() -> None:

@@ -35,8 +35,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .data import DigitSet, load_mnist, to_unit_range
+from .draw import DEFAULT_NEATNESS, noise, sample
+from .hub import load_generator
 from .models import NUM_CLASSES, Generator, load_safetensors
-from .sample import DEFAULT_NEATNESS, noise, sample
 
 CLASSIFIER_DIR = Path(__file__).parent / "weights" / "classifier"
 FEATURE_DIM = 128
@@ -274,8 +275,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default=None, help="also write the JSON here")
     p.add_argument("--save-to", default=None, help="save the generator here with these figures in its config and card")
     a = p.parse_args(argv)
-    from .hub import load_generator
-
     generator = load_generator(a.model)
     report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed, a.neatness)}
     text = json.dumps(report, indent=2)

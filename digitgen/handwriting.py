@@ -10,8 +10,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .draw import DEFAULT_NEATNESS, noise, sample
 from .models import Generator
-from .sample import DEFAULT_NEATNESS, check_int, check_neatness, check_seed, noise, resolve, sample
+from .sample import check_int, check_neatness, check_seed, resolve
 
 MAX_CHARS = 32
 MAX_VARIATIONS = 10

@@ -1,4 +1,4 @@
-"""MNIST's centring, applied to generated digits as the generator's last step.
+"""MNIST's layout: ten digits, each in a 28 × 28 field, centred the way MNIST centred them.
 
 MNIST placed each digit in its 28 × 28 field by shifting it by whole pixels until its centre of
 mass sat at the centre, and every MNIST digit carries that mark: its centre of mass lies within
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import torch
 
+NUM_CLASSES = 10  # the digits 0-9
+IMAGE_SIZE = 28  # pixels per side
 CENTRE = 14.0  # where MNIST puts the centre of mass (pixel index, rows and columns alike)
 
 

@@ -25,15 +25,16 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
+from huggingface_hub import ModelCard, PyTorchModelHubMixin, hf_hub_download
 from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import nn
 
-from .layout import centre
+from .card import model_card_text
+from .draw import sample_grid
+from .images import save_png
+from .layout import IMAGE_SIZE, NUM_CLASSES, centre
 
-NUM_CLASSES = 10
-IMAGE_SIZE = 28
 WEIGHTS_NAME = "model.safetensors"
 SAMPLES_NAME = "samples.png"  # the 10 x 10 grid every saved model carries for its card
 
@@ -146,9 +147,6 @@ class Generator(
 
     def save_pretrained(self, save_directory: str | Path, **kwargs: Any) -> str | None:  # type: ignore[override]
         """Write ``model.safetensors``, ``config.json``, a sample grid and a fresh model card."""
-        from .images import save_png
-        from .sample import sample_grid
-
         if kwargs.get("config") is None:  # push_to_hub passes config=None: use the current one, not init's
             kwargs["config"] = self.config
         folder = Path(save_directory)
@@ -157,11 +155,7 @@ class Generator(
         save_png(sample_grid(self), folder / SAMPLES_NAME)
         return super().save_pretrained(folder, **kwargs)
 
-    def generate_model_card(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        from huggingface_hub import ModelCard
-
-        from .card import model_card_text
-
+    def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:  # type: ignore[override]
         return ModelCard(model_card_text(self.config, repo_id=kwargs.get("repo_id")))
 
     @classmethod

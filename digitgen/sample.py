@@ -1,7 +1,8 @@
-"""Turning (digit, seed) into images: input checks, seeded noise, uint8 output.
+"""What users ask for: (digit, seed) to images, one hand's ten digits, morphs; every input checked.
 
-A seed names a noise tensor drawn on the CPU with ``torch.Generator().manual_seed(seed)``, so
-the same (digit, seed, weights) gives the same images on every machine and device.
+The drawing itself (seeded noise, eval-mode chunks) is ``draw``'s; this room checks what a caller
+passes, picks the generator (the given one, else ``$DIGITGEN_MODEL``'s, else the shipped one) and
+asks ``draw`` for pixels. Bad input raises ValueError with a sentence saying what is allowed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from numbers import Real
 import numpy as np
 import torch
 
-from .images import grid, to_uint8
-from .malloc import keep_freed_memory
+from .draw import DEFAULT_NEATNESS, noise, sample, sample_grid, truncation
+from .hub import default_generator
 from .models import NUM_CLASSES, Generator
+
+__all__ = [  # sample_grid and truncation live in draw; their old home keeps the names working
+    "DEFAULT_NEATNESS", "MAX_FRAMES", "MAX_N", "MAX_SEED", "check_digit", "check_int", "check_neatness",
+    "check_seed", "generate", "is_number", "morph", "noise", "resolve", "sample", "sample_grid", "slerp",
+    "style_row", "truncation",
+]  # fmt: skip
 
 MAX_SEED = 2**31 - 1
 MAX_N = 100  # images per call; more is a batch job, not a request
 MAX_FRAMES = 64
-DEFAULT_NEATNESS = 0.0  # the meter's best FID for the shipped weights (benchmarks/neatness.py)
 
 
 def is_number(value: object) -> bool:
@@ -52,50 +58,9 @@ def check_neatness(neatness: object) -> float:
     return float(neatness)  # type: ignore[arg-type]
 
 
-def truncation(neatness: float) -> float:
-    """The noise bound for a neatness: 0 → ±4σ (practically untouched), 1 → ±0.5σ (typical digits)."""
-    return 4.0 - 3.5 * neatness
-
-
-def noise(z_dim: int, n: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> torch.Tensor:
-    """``n`` noise vectors named by ``seed``, always drawn on the CPU.
-
-    Components are drawn from a normal truncated at ``±truncation(neatness)`` (the "truncation
-    trick"): neater digits near 1, wilder ones near 0.
-    """
-    t = truncation(neatness)
-    z = torch.empty(n, z_dim)
-    return torch.nn.init.trunc_normal_(z, 0.0, 1.0, -t, t, generator=torch.Generator().manual_seed(seed))
-
-
-CHUNK = 128  # images per forward pass: big enough to fill the cores, small enough to stay in cache
-
-
-@torch.inference_mode()
-def sample(generator: Generator, digits: torch.Tensor, z: torch.Tensor) -> np.ndarray:
-    """Images for given labels and noise, uint8 ``(n, 28, 28)``; no input checks (library use).
-
-    Always runs the generator in eval mode, so an image never depends on the rest of its batch;
-    large requests run in chunks of 128 (10,000 images on 2 CPU cores: 1.7 s, 2.1 s in chunks of 512).
-    """
-    keep_freed_memory()  # the chunks' activations are reused, not faulted in afresh each pass
-    was_training = generator.training
-    generator.eval()
-    try:
-        device = next(generator.parameters()).device
-        chunks = zip(z.split(CHUNK), digits.split(CHUNK), strict=True)
-        return np.concatenate([to_uint8(generator(zz.to(device), y.to(device))) for zz, y in chunks])
-    finally:
-        generator.train(was_training)
-
-
 def resolve(generator: Generator | None) -> Generator:
     """The given generator, or :func:`digitgen.load_generator`'s (``DIGITGEN_MODEL`` or shipped)."""
-    if generator is not None:
-        return generator
-    from .hub import default_generator
-
-    return default_generator()
+    return default_generator() if generator is None else generator
 
 
 def generate(
@@ -139,9 +104,3 @@ def morph(
     a = noise(g.z_dim, 1, check_seed(seed_from), neatness)[0]
     b = noise(g.z_dim, 1, check_seed(seed_to), neatness)[0]
     return sample(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)))
-
-
-def sample_grid(generator: Generator, per_digit: int = 10, seed: int = 0) -> np.ndarray:
-    """One row per digit 0–9, ``per_digit`` samples each, as a single uint8 image."""
-    digits = torch.arange(NUM_CLASSES).repeat_interleave(per_digit)
-    return grid(sample(generator, digits, noise(generator.z_dim, len(digits), seed)), cols=per_digit)

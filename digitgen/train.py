@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import platform
 import shlex
 import sys
@@ -24,17 +23,16 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
 
+from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from .data import DigitSet, grouped_permutation, load_mnist
+from .draw import sample_grid
+from .evaluate import evaluate, figures, generated_set, read_images, rounded
 from .images import save_png
 from .models import Discriminator, Generator, MinibatchStd, make_models
-from .sample import sample_grid
 
-CHECKPOINT = "checkpoint.safetensors"
 GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the stddev groups
 
 
@@ -106,32 +104,6 @@ def recalibrate_batchnorm(generator: Generator, batches: int = 20, batch: int = 
     generator.eval()
 
 
-# --- checkpoints: safetensors with the small things in its metadata -------------------------
-
-
-def flat_state(prefix: str, state: dict[str, Any]) -> dict[str, torch.Tensor]:
-    return {f"{prefix}.{k}": v.detach().contiguous() for k, v in state.items()}
-
-
-def optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], str]:
-    sd = opt.state_dict()
-    tensors = {f"{prefix}.{pid}.{k}": v.contiguous() for pid, s in sd["state"].items() for k, v in s.items()}
-    return tensors, json.dumps(sd["param_groups"])
-
-
-def load_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, torch.Tensor], groups: str) -> None:
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in tensors.items():
-        if key.startswith(prefix + "."):
-            pid, name = key[len(prefix) + 1 :].split(".", 1)
-            state.setdefault(int(pid), {})[name] = value
-    opt.load_state_dict({"state": state, "param_groups": json.loads(groups)})
-
-
-def unflat(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-
-
 @dataclass
 class Run:
     """Everything a checkpoint holds: the three networks, two optimizers, and the log."""
@@ -146,32 +118,18 @@ class Run:
     step: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per finished epoch
 
+    def networks(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "D": self.D, "E": self.ema}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"optG": self.opt_g, "optD": self.opt_d}
+
     def save(self, path: Path) -> None:
-        tensors = {**flat_state("G", self.G.state_dict()), **flat_state("D", self.D.state_dict())}
-        tensors.update(flat_state("E", self.ema.state_dict()))
-        og, og_groups = optimizer_tensors("optG", self.opt_g)
-        od, od_groups = optimizer_tensors("optD", self.opt_d)
-        meta = {
-            "config": json.dumps(asdict(self.cfg)),
-            "epoch": str(self.epoch),
-            "step": str(self.step),
-            "history": json.dumps(self.history),
-            "optG": og_groups,
-            "optD": od_groups,
-        }
-        tmp = path.with_suffix(".tmp")
-        save_file({k: v.cpu() for k, v in {**tensors, **og, **od}.items()}, str(tmp), metadata=meta)
-        os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+        meta = {"config": json.dumps(asdict(self.cfg)), "epoch": str(self.epoch), "step": str(self.step)}
+        save_checkpoint(path, self.networks(), self.optimizers(), {**meta, "history": json.dumps(self.history)})
 
     def load(self, path: Path, device: torch.device) -> None:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata()
-        tensors = load_file(str(path), device=str(device))
-        self.G.load_state_dict(unflat("G", tensors))
-        self.D.load_state_dict(unflat("D", tensors))
-        self.ema.load_state_dict(unflat("E", tensors))
-        load_optimizer(self.opt_g, "optG", tensors, meta["optG"])
-        load_optimizer(self.opt_d, "optD", tensors, meta["optD"])
+        meta = load_checkpoint(path, self.networks(), self.optimizers(), device)
         self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
         self.history = json.loads(meta["history"])
 
@@ -319,8 +277,6 @@ def train(
     ``on_epoch(entry, ema_generator)`` is called after each epoch's checkpoint (the notebook
     shows a live sample grid with it).
     """
-    from .evaluate import evaluate, figures, generated_set, read_images, rounded
-
     device = pick_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from digitgen import generate, load_generator
+from digitgen.draw import sample_grid
 from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, save_png, upscale
-from digitgen.sample import morph, sample_grid, style_row
+from digitgen.sample import morph, style_row
 
 DOCS = Path(__file__).parent
 

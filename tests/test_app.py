@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,42 +142,11 @@ def test_bad_input_on_every_endpoint(client, args, api_name, message):
     assert len(client.predict(1, 1, 0.5, api_name="/generate")) == 5
 
 
-def test_gallery_files_are_written_once():
-    """Galleries get content-named PNGs that are never rewritten, so a file being served stays whole
-    while another event draws the same digits (Gradio rewrites the files it makes from arrays)."""
+def test_the_apps_files_and_gradios_cached_copies_are_swept_on_one_schedule():
+    """The sweep itself is tested in test_app_files.py; here, that Gradio's cache follows it."""
     import app
 
-    image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
-    open_files = len(os.listdir("/proc/self/fd"))
-    first = Path(app.png_file(image))
-    inode = first.stat().st_ino
-    again = Path(app.png_file(image.copy()))
-    assert again == first and again.stat().st_ino == inode  # the same file, not a rewritten one
-    assert np.array_equal(np.asarray(Image.open(first)), image)
-    assert Path(app.png_file(255 - image)) != first
-    assert len(os.listdir("/proc/self/fd")) == open_files  # no descriptor left open per image
-    assert not list(first.parent.glob("*.part"))
-
-
-def test_old_files_are_swept_and_files_in_use_are_kept():
-    """A Space runs for weeks: files untouched for an hour go (Gradio's cached copies too, by
-    delete_cache), while a file handed out again is touched and stays."""
-    import app
-
-    hour_ago = time.time() - app.KEEP_SECONDS - 60
-    stale = Path(app.png_file(np.full((28, 28), 7, dtype=np.uint8)))
-    reused = Path(app.png_file(np.full((28, 28), 8, dtype=np.uint8)))
-    download = Path(app.save(b"zip bytes", "digit7_seed42.zip"))
-    for path in (stale, reused, download):
-        os.utime(path, (hour_ago, hour_ago))
-    assert Path(app.png_file(np.full((28, 28), 8, dtype=np.uint8))) == reused  # handed out again
-    fresh = Path(app.save(b"png bytes", "digit7_seed42.png"))
-    with app.FILES:
-        assert app.prune_files() >= 2
-    assert not stale.exists() and not download.exists() and not download.parent.exists()
-    assert reused.exists() and fresh.read_bytes() == b"png bytes"
-    assert Path(app.png_file(np.full((28, 28), 7, dtype=np.uint8))).exists()  # swept, then drawn again
-    assert app.demo.delete_cache == (app.PRUNE_EVERY, app.KEEP_SECONDS)
+    assert app.demo.delete_cache == (app.FILES.sweep_seconds, app.FILES.keep_seconds) == (600, 3600)
 
 
 def test_page_names_the_weights_without_a_path_on_the_servers_disk():

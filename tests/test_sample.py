@@ -1,3 +1,4 @@
+import hashlib
 import math
 import os
 import resource
@@ -8,8 +9,10 @@ import pytest
 import torch
 
 from digitgen import generate, load_generator
+from digitgen.draw import noise, sample
+from digitgen.handwriting import write_number
 from digitgen.malloc import USER_SETTINGS, keep_freed_memory
-from digitgen.sample import MAX_SEED, noise, sample
+from digitgen.sample import MAX_SEED, morph, style_row
 
 
 @pytest.fixture(scope="module")
@@ -82,17 +85,13 @@ def test_whole_floats_are_accepted(generator):
 
 
 def test_neatness_narrows_the_noise(generator):
-    from digitgen.sample import noise as draw
-
-    wild, neat = draw(64, 2000, 1, neatness=0.0), draw(64, 2000, 1, neatness=1.0)
+    wild, neat = noise(64, 2000, 1, neatness=0.0), noise(64, 2000, 1, neatness=1.0)
     assert neat.abs().max() <= 0.5 + 1e-6 < wild.abs().max()
     with pytest.raises(ValueError, match="neatness must be a number from 0"):
         generate(3, 1, neatness=1.5, generator=generator)
 
 
 def test_style_row_and_morph(generator):
-    from digitgen.sample import morph, style_row
-
     row = style_row(9, generator=generator)
     assert row.shape == (10, 28, 28) and np.array_equal(row, style_row(9, generator=generator))
     strip = morph(4, 1, 2, frames=6, generator=generator)
@@ -108,3 +107,19 @@ def test_write_number_layout(generator):
     assert np.array_equal(lines[0], write_number("2026", 3, n=2, generator=generator)[0])
     with pytest.raises(ValueError, match="type up to 32 digits"):
         write_number("20x6", 3, generator=generator)
+
+
+# A digest of the shipped weights' output for known seeds: refactoring must not move a pixel. When new
+# weights ship, this moves with them in the same commit.
+SHIPPED_DIGEST = "89b4dac5fc01dd346639e20b7387a523f1a1b756f0eb09ed768f54085bda6e63"
+
+
+def test_the_shipped_weights_write_what_they_always_wrote(generator):
+    digest = hashlib.sha256()
+    for digit in range(10):
+        digest.update(generate(digit, 2026, n=8, generator=generator).tobytes())
+    digest.update(style_row(7, neatness=0.5, generator=generator).tobytes())
+    digest.update(morph(3, 1, 2, 6, generator=generator).tobytes())
+    for line in write_number("2026", 11, generator=generator):
+        digest.update(line.tobytes())
+    assert digest.hexdigest() == SHIPPED_DIGEST

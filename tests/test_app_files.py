@@ -1,0 +1,74 @@
+"""The files the app hands to Gradio: content-named PNGs written once, downloads, and the sweep."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app_files import HandedOutFiles, seconds_from_env
+
+
+@pytest.fixture
+def files(tmp_path) -> HandedOutFiles:
+    return HandedOutFiles(keep_seconds=3600, sweep_seconds=600, folder=tmp_path)
+
+
+def test_gallery_files_are_written_once(files):
+    """Galleries get content-named PNGs that are never rewritten, so a file being served stays whole
+    while another event draws the same digits (Gradio rewrites the files it makes from arrays)."""
+    image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    open_files = len(os.listdir("/proc/self/fd"))
+    first = Path(files.png(image))
+    inode = first.stat().st_ino
+    again = Path(files.png(image.copy()))
+    assert again == first and again.stat().st_ino == inode  # the same file, not a rewritten one
+    assert np.array_equal(np.asarray(Image.open(first)), image)
+    assert Path(files.png(255 - image)) != first
+    assert len(os.listdir("/proc/self/fd")) == open_files  # no descriptor left open per image
+    assert not list(first.parent.glob("*.part"))
+
+
+def test_old_files_are_swept_and_files_in_use_are_kept(files):
+    """Files untouched for keep_seconds go, with their emptied folders; a file handed out again is
+    touched and stays."""
+    long_ago = time.time() - files.keep_seconds - 60
+    stale = Path(files.png(np.full((28, 28), 7, dtype=np.uint8)))
+    reused = Path(files.png(np.full((28, 28), 8, dtype=np.uint8)))
+    download = Path(files.save(b"zip bytes", "digit7_seed42.zip"))
+    for path in (stale, reused, download):
+        os.utime(path, (long_ago, long_ago))
+    assert Path(files.png(np.full((28, 28), 8, dtype=np.uint8))) == reused  # handed out again
+    fresh = Path(files.save(b"png bytes", "digit7_seed42.png"))
+    with files.lock:
+        assert files.sweep() == 2
+    assert not stale.exists() and not download.exists() and not download.parent.exists()
+    assert reused.exists() and fresh.read_bytes() == b"png bytes"
+    assert Path(files.png(np.full((28, 28), 7, dtype=np.uint8))).exists()  # swept, then drawn again
+
+
+def test_a_request_after_the_sweep_period_sweeps(files):
+    old = Path(files.png(np.zeros((28, 28), dtype=np.uint8)))
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    files.png(np.ones((28, 28), dtype=np.uint8))
+    assert old.exists()  # the sweep period has not passed
+    files.last_sweep -= files.sweep_seconds + 1
+    files.png(np.ones((28, 28), dtype=np.uint8))
+    assert not old.exists()
+
+
+def test_retention_and_sweep_period_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DIGITGEN_KEEP_SECONDS", "60")
+    monkeypatch.setenv("DIGITGEN_SWEEP_SECONDS", "5")
+    files = HandedOutFiles.from_environment()
+    assert (files.keep_seconds, files.sweep_seconds) == (60, 5)
+    monkeypatch.delenv("DIGITGEN_KEEP_SECONDS")
+    assert HandedOutFiles.from_environment().keep_seconds == 3600  # the default
+    for bad in ("soon", "-5", "0", "1.5"):
+        monkeypatch.setenv("DIGITGEN_SWEEP_SECONDS", bad)
+        with pytest.raises(ValueError, match="DIGITGEN_SWEEP_SECONDS must be a whole number of seconds"):
+            seconds_from_env("DIGITGEN_SWEEP_SECONDS", 600)

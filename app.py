@@ -20,6 +20,7 @@ import numpy as np
 import digitgen
 from app_files import HandedOutFiles
 from digitgen.card import summary
+from digitgen.dataset import dataset_zip
 from digitgen.draw import DEFAULT_NEATNESS
 from digitgen.evaluate import read_digits
 from digitgen.handwriting import MAX_CHARS, write_number
@@ -28,6 +29,7 @@ from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.sample import MAX_SEED, morph, style_row
 
 GALLERY_SIZE = 5
+DATASET_MAX_PER_DIGIT = 1000  # a download made while the user waits (≈ 5 s); more is the command's job
 PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
@@ -190,6 +192,30 @@ def hand_picture(seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     return FILES.png(upscale(grid(style_row(seed, neatness=neatness, generator=generator), cols=10), PICTURE_SCALE))
 
 
+@user_errors
+def make_dataset(per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    """A synthetic MNIST to download: both splits as MNIST's own IDX files, in a ZIP with a datasheet.
+
+    Unzipped, ``torchvision.datasets.MNIST(folder, train=True)`` (or ``train=False``) loads it unchanged.
+
+    Args:
+        per_digit: training digits of each digit 0–9, 1–1000 (the test split gets a sixth as many).
+            Larger sets: `digitgen dataset --per-digit N --out DIR` on your own machine.
+        seed: 0 … 2**31−1; the same seed always makes the same set.
+        neatness: 0 (wild) … 1 (neat).
+
+    Returns:
+        A ZIP: MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte, datasheet.json and README.md.
+    """
+    if isinstance(per_digit, int | float) and per_digit > DATASET_MAX_PER_DIGIT:
+        raise ValueError(
+            f"up to {DATASET_MAX_PER_DIGIT:,} per digit here; for {per_digit:,.0f}, run "
+            f"`digitgen dataset --per-digit {per_digit:.0f} --out DIR` on your own machine"
+        )
+    data = dataset_zip(per_digit, seed, neatness, generator=generator, max_per_digit=DATASET_MAX_PER_DIGIT)
+    return FILES.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
+
+
 def random_seed() -> int:
     """A fresh random seed, 0 … 2**31−1, for the other tools' `seed` arguments.
 
@@ -261,6 +287,16 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
         morph_go = gr.Button("Morph", variant="primary")
         morph_out = gallery("Frames", 10, height=160)
         morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
+    with gr.Tab("Synthetic MNIST"):
+        gr.Markdown(
+            "A labelled, shuffled set in MNIST's own format, from the seed and neatness above: unzipped, "
+            "`torchvision.datasets.MNIST(folder)` loads it. Larger sets: `digitgen dataset --per-digit N --out DIR`."
+        )
+        per_digit = gr.Number(
+            100, minimum=1, precision=0, label=f"Training digits per digit (1–{DATASET_MAX_PER_DIGIT:,})"
+        )
+        dataset_go = gr.Button("Make the dataset", variant="primary")
+        dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
     gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
     digit_inputs = [digit, seed, neatness]
@@ -282,6 +318,8 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
     morph_go.click(
         morph_digit, [morph_digit_in, seed, seed_to, frames, neatness], [morph_out, morph_gif], api_name="morph"
     )
+
+    dataset_go.click(make_dataset, [per_digit, seed, neatness], dataset_file, api_name="dataset")
 
     # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an
     # agent only as links) and for scripts. Endpoints only: nothing on the page triggers them.

@@ -67,5 +67,9 @@ def load_mnist(root: str | Path, train: bool = True, download: bool = False) -> 
 
     ``download=True`` fetches it when online; CI and tests pass a local root instead.
     """
-    ds = MNIST(str(root), train=train, download=download)
+    try:
+        ds = MNIST(str(root), train=train, download=download)
+    except RuntimeError as e:  # torchvision's "Dataset not found": say where it looked and what it wants
+        wanted = f"{Path(root).expanduser()}/MNIST/raw/*-ubyte"
+        raise ValueError(f"no MNIST found at {wanted} (torchvision's layout); pass --download to fetch it") from e
     return DigitSet(ds.data.contiguous(), ds.targets.long().contiguous())

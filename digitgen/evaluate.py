@@ -12,6 +12,9 @@ digitgen's FID only with figures from this same meter, e.g. its ``real_floor``:
 * ``diversity``: mean pairwise feature distance within a digit; near 0 means mode collapse.
 * ``real_floor``: the same figures for real MNIST *train* images against MNIST test.
 
+* ``cas`` / ``cas_real`` (with ``--cas``): the train-on-synthetic score. The same classifier, trained
+  on generated digits alone, then on as many real ones, tested on MNIST test (see :func:`cas`).
+
 ``python -m digitgen.evaluate --model PATH_OR_REPO --data DIR`` prints them as JSON;
 ``python -m digitgen.evaluate train-classifier --data DIR`` retrains the classifier.
 """
@@ -218,16 +221,14 @@ def classifier_accuracy(classifier: DigitClassifier, test: DigitSet) -> float:
     return float((probs.argmax(1) == test.labels).float().mean())
 
 
-def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, batch: int = 128, seed: int = 0) -> float:
-    """Train the meter's classifier on MNIST train, save it to ``out``; returns MNIST test accuracy."""
+def fit_classifier(train: DigitSet, epochs: int = 4, batch: int = 128, seed: int = 0) -> DigitClassifier:
+    """The meter's classifier trained on ``train`` with the meter's recipe (AdamW, one-cycle, augmentation)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    train, test = load_mnist(data_root, train=True), load_mnist(data_root, train=False)
     model = DigitClassifier()
     steps = epochs * (len(train) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    start = time.perf_counter()
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(train), generator=gen)
@@ -241,7 +242,14 @@ def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, ba
             sched.step()
             if i % 50 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}")
-    accuracy = classifier_accuracy(model, test)
+    return model.eval()
+
+
+def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, batch: int = 128, seed: int = 0) -> float:
+    """Train the meter's classifier on MNIST train, save it to ``out``; returns MNIST test accuracy."""
+    start = time.perf_counter()
+    model = fit_classifier(load_mnist(data_root, train=True), epochs, batch, seed)
+    accuracy = classifier_accuracy(model, load_mnist(data_root, train=False))
     model.info = {
         "mnist_test_accuracy": round(accuracy, 4),
         "command": f"python -m digitgen.evaluate train-classifier --data DIR --epochs {epochs} --seed {seed}",
@@ -249,6 +257,35 @@ def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, ba
     }
     model.save_pretrained(out, config={"width": 32, "info": model.info})
     return accuracy
+
+
+def cas(
+    generator: Generator,
+    data_root: str | Path,
+    n: int = 60_000,
+    seed: int = 0,
+    neatness: float = DEFAULT_NEATNESS,
+    epochs: int = 4,
+    with_real: bool = True,
+) -> dict[str, Any]:
+    """The train-on-synthetic score (Classification Accuracy Score, Ravuri & Vinyals 2019).
+
+    The meter's classifier is trained, with the same recipe and seed, once on ``n`` generated digits
+    (``n / 10`` of each) and once on up to ``n / 10`` real MNIST train digits of each digit; both are
+    tested on MNIST test. ``cas`` near ``cas_real`` means a classifier learns from the generated
+    digits as well as from real ones. ``with_real=False`` skips the real-digit training.
+    """
+    start = time.perf_counter()
+    per_digit = max(1, n // NUM_CLASSES)
+    test = load_mnist(data_root, train=False)
+    synthetic = generated_set(generator, per_digit, seed, neatness)
+    real = load_mnist(data_root, train=True).per_digit(per_digit)
+    report: dict[str, Any] = {"cas_n": len(synthetic), "cas_real_n": len(real), "cas_epochs": epochs}
+    report["cas"] = round(classifier_accuracy(fit_classifier(synthetic, epochs, seed=seed), test), 4)
+    if with_real:
+        report["cas_real"] = round(classifier_accuracy(fit_classifier(real, epochs, seed=seed), test), 4)
+    report["cas_seconds"] = round(time.perf_counter() - start, 1)
+    return report
 
 
 # --- command line --------------------------------------------------------------------------
@@ -274,9 +311,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--neatness", type=float, default=DEFAULT_NEATNESS, help="0 (wild) … 1 (neat)")
     p.add_argument("--out", default=None, help="also write the JSON here")
     p.add_argument("--save-to", default=None, help="save the generator here with these figures in its config and card")
+    p.add_argument("--cas", action="store_true", help="also the train-on-synthetic score (two classifier trainings)")
+    p.add_argument("--cas-n", type=int, default=60_000, help="digits to train each CAS classifier on (default 60,000)")
     a = p.parse_args(argv)
     generator = load_generator(a.model)
     report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed, a.neatness)}
+    if a.cas:
+        report.update(cas(generator, a.data, a.cas_n, a.seed, a.neatness))
     text = json.dumps(report, indent=2)
     print(text)
     if a.out:

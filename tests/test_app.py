@@ -158,3 +158,24 @@ def test_page_names_the_weights_without_a_path_on_the_servers_disk():
     page = json.dumps(app.demo.config)
     assert "the weights shipped with digitgen" in page
     assert str(SHIPPED) not in page and str(SHIPPED.parent) not in page
+
+
+def test_dataset_download_is_mnist_that_torchvision_reads(client, tmp_path):
+    import zipfile
+
+    import torchvision
+
+    path = client.predict(20, 3, 0, api_name="/dataset")
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp_path)
+    train = torchvision.datasets.MNIST(str(tmp_path), train=True)
+    assert len(train) == 200 and len(torchvision.datasets.MNIST(str(tmp_path), train=False)) == 30
+    assert (tmp_path / "datasheet.json").exists() and (tmp_path / "README.md").exists()
+
+
+@pytest.mark.parametrize(
+    "per_digit, message", [(5000, "up to 1,000 per digit here; for 5,000, run `digitgen dataset"), (0, "less than")]
+)
+def test_dataset_download_bad_sizes(client, per_digit, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(per_digit, 3, 0, api_name="/dataset")

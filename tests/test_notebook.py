@@ -104,6 +104,9 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
     assert not (site / "torch").exists()  # the preinstalled torch was left alone
     assert f"from {site}/digitgen/__init__.py" in executed.read_text()
     assert sys.prefix not in str(site)
+    script = tmp_path / "runtime" / "bin" / "digitgen"  # the console script, from the fresh install
+    done = subprocess.run([script, "generate", "4", "-o", tmp_path / "four.png"], capture_output=True, text=True)
+    assert done.returncode == 0 and (tmp_path / "four.png").stat().st_size > 100, done.stderr
 
     export = out / "export"
     assert {"model.safetensors", "config.json", "README.md", "samples.png"} <= {p.name for p in export.iterdir()}

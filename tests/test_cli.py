@@ -1,0 +1,70 @@
+"""The ``digitgen`` command, run as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitgen import generate
+from digitgen.handwriting import write_number
+
+DIGITGEN = str(Path(sys.executable).parent / "digitgen")  # what `pip install` put beside the interpreter
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([DIGITGEN, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_help_lists_every_command():
+    done = run("--help")
+    assert done.returncode == 0
+    for command in ("generate", "write", "dataset", "train", "evaluate"):
+        assert command in done.stdout
+    assert "--per-digit" in run("dataset", "--help").stdout and "--epochs" in run("train", "--help").stdout
+
+
+def test_generate_writes_the_librarys_digits(tmp_path):
+    done = run("generate", "7", "--seed", "42", "-o", str(tmp_path / "seven.png"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["written"] == [str(tmp_path / "seven.png")]
+    strip = np.asarray(Image.open(tmp_path / "seven.png"))
+    assert strip.shape == (32, 152)  # five 28-pixel digits with 2-pixel gaps
+    assert np.array_equal(strip[2:30, 2:30], generate(7, 42)[0])
+    each = run("generate", "3", "-n", "2", "--each", "--scale", "2", "-o", str(tmp_path / "three.png"))
+    assert each.returncode == 0, each.stderr
+    assert np.asarray(Image.open(tmp_path / "three_2.png")).shape == (56, 56)
+
+
+def test_write_a_number(tmp_path):
+    assert run("write", "2026", "--seed", "11", "-o", str(tmp_path / "year.png")).returncode == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "year.png")), write_number("2026", 11, n=1)[0])
+
+
+def test_dataset_through_the_command(tmp_path):
+    done = run("dataset", "--per-digit", "3", "--split", "test", "--format", "npz", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    with np.load(tmp_path / "test.npz") as npz:
+        assert npz["images"].shape == (30, 28, 28)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["generate", "11", "-o", "x.png"], "digit must be a whole number from 0 to 9, got 11"),
+        (["generate", "7", "--seed", "-1", "-o", "x.png"], "seed must be a whole number"),
+        (["generate", "7", "-o", "x.jpg"], "the output must be a .png file"),
+        (["write", "20a6", "-o", "x.png"], "type up to 32 digits"),
+        (["dataset", "--per-digit", "0", "--out", "d"], "per_digit must be a whole number from 1"),
+        (["train", "--data", "nowhere", "--out", "r"], "no MNIST found at nowhere/MNIST/raw"),
+    ],
+)
+def test_errors_are_one_line_and_exit_status_2(tmp_path, args, message):
+    done = run(*args, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

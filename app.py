@@ -19,6 +19,7 @@ import numpy as np
 
 import digitgen
 from app_files import HandedOutFiles
+from digitgen.capture import Capture, capture, strokes
 from digitgen.card import summary
 from digitgen.dataset import dataset_zip
 from digitgen.draw import DEFAULT_NEATNESS
@@ -216,6 +217,66 @@ def make_dataset(per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) 
     return FILES.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
 
 
+def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
+    """A capture as the "Your hand" tab shows it."""
+    row = style_row(c.style, generator=generator)
+    said = (
+        f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
+        if c.confidence >= 0.5
+        else (f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below")
+    )
+    return (
+        FILES.png(upscale(c.drawing, PICTURE_SCALE)),
+        FILES.png(upscale(c.reconstruction, PICTURE_SCALE)),
+        c.digit,
+        f"{said} · match {c.psnr:.1f} dB",
+        captioned(row),
+        c.code,
+        FILES.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
+    )
+
+
+@user_errors
+def capture_sketch(sketch: dict | None, digit: int | None = None) -> tuple:
+    layers = [layer for layer in (sketch or {}).get("layers") or [] if layer is not None]
+    return show_capture(capture(strokes(layers), digit, generator=generator))
+
+
+@user_errors
+def capture_style(image: str | None, digit: int = -1) -> tuple[str, int, float, str, str, list[tuple[str, str]]]:
+    """Capture the hand that wrote one digit in an image, and write all ten digits in it.
+
+    Args:
+        image: an image file of one handwritten digit, up to 4096 pixels on a side: dark on light,
+            light on dark, or strokes on a transparent background.
+        digit: the digit drawn, 0–9, or -1 to let the built-in classifier read it.
+
+    Returns:
+        The style code (give it to write_in_style), the digit, the classifier's confidence in it, the
+        drawing normalised like MNIST, the hand's own image of it, and the ten digits 0–9 in that hand.
+    """
+    if image is None:
+        raise ValueError("send an image file of one handwritten digit")
+    c = capture(image, None if digit == -1 else digit, generator=generator)
+    drawing, reconstruction, _, _, row, code, _ = show_capture(c)
+    return code, c.digit, round(c.confidence, 4), drawing, reconstruction, row
+
+
+@user_errors
+def write_in_style(code: str, text: str) -> str:
+    """A number written in a captured hand.
+
+    Args:
+        code: a style code from capture_style (it starts with "dg1.").
+        text: up to 32 digits; spaces leave gaps (e.g. "2026").
+
+    Returns:
+        One PNG of the number in that hand, white ink on black, 4× enlarged.
+    """
+    (line,) = write_number(text, code, n=1, generator=generator)
+    return FILES.png(upscale(line, PICTURE_SCALE))
+
+
 def random_seed() -> int:
     """A fresh random seed, 0 … 2**31−1, for the other tools' `seed` arguments.
 
@@ -287,6 +348,36 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
         morph_go = gr.Button("Morph", variant="primary")
         morph_out = gallery("Frames", 10, height=160)
         morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
+    with gr.Tab("Your hand"):
+        gr.Markdown("Draw one digit, large. digitgen finds the hand that wrote it and writes every digit in it.")
+        with gr.Row():
+            canvas = gr.Sketchpad(
+                label="Draw one digit",
+                canvas_size=(280, 280),
+                brush=gr.Brush(default_size=11, colors=["#000000"], color_mode="fixed"),
+                layers=False,
+                transforms=(),
+                type="numpy",
+                image_mode="RGBA",
+                elem_id="canvas",
+            )
+            with gr.Column():
+                capture_go = gr.Button("Capture my hand", variant="primary")
+                with gr.Row():
+                    yours = gr.Image(label="Your digit, as MNIST holds it", height=140, elem_classes="pixelated")
+                    remade = gr.Image(
+                        label="Your hand, as the generator writes it", height=140, elem_classes="pixelated"
+                    )
+                said = gr.Markdown()
+                drawn_digit = gr.Radio(list(range(10)), label="The digit you drew (change it if misread)")
+        hand_row = gallery("The ten digits in your hand", 10, elem_id="hand-row")
+        with gr.Row():
+            code = gr.Textbox(label="Your style code (share it; it works with these weights)", buttons=["copy"])
+            hand_zip = gr.DownloadButton("⬇ ZIP of the ten digits", size="sm")
+        with gr.Row():
+            hand_text = gr.Textbox("2026", label="Write a number in your hand", max_lines=1)
+            hand_write = gr.Button("Write it", scale=0, min_width=120)
+        hand_number = gr.Image(label="Your number", height=140, elem_classes="pixelated")
     with gr.Tab("Synthetic MNIST"):
         gr.Markdown(
             "A labelled, shuffled set in MNIST's own format, from the seed and neatness above: unzipped, "
@@ -319,6 +410,11 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
         morph_digit, [morph_digit_in, seed, seed_to, frames, neatness], [morph_out, morph_gif], api_name="morph"
     )
 
+    shown = [yours, remade, drawn_digit, said, hand_row, code, hand_zip]
+    capture_go.click(capture_sketch, canvas, shown, api_visibility="private")
+    drawn_digit.input(capture_sketch, [canvas, drawn_digit], shown, api_visibility="private")
+    hand_write.click(write_in_style, [code, hand_text], hand_number, api_name="write_in_style")
+    hand_text.submit(write_in_style, [code, hand_text], hand_number, api_visibility="private")
     dataset_go.click(make_dataset, [per_digit, seed, neatness], dataset_file, api_name="dataset")
 
     # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an
@@ -326,9 +422,14 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
     with gr.Group(visible=False):
         agent_call = gr.Button()
         picture = gr.Image(type="filepath", format="png")
+        upload = gr.File(type="filepath")  # not gr.Image: a file that is not an image gets the library's sentence
+        upload_digit = gr.Number(-1, minimum=-1, maximum=9, precision=0)
+        captured = [gr.Textbox(), gr.Number(), gr.Number(), gr.Image(type="filepath"), gr.Image(type="filepath")]
+        captured_row = gr.Gallery(format="png")
     agent_call.click(digits_picture, digit_inputs, picture, api_name="digits_picture")
     agent_call.click(number_picture, [text, seed, neatness], picture, api_name="number_picture")
     agent_call.click(hand_picture, [seed, neatness], picture, api_name="hand_picture")
+    agent_call.click(capture_style, [upload, upload_digit], [*captured, captured_row], api_name="capture_style")
 
 
 def launch(**kwargs: Any) -> tuple[Any, str, str]:

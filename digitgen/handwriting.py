@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .draw import DEFAULT_NEATNESS, noise, sample
+from .draw import DEFAULT_NEATNESS, sample
 from .models import Generator
-from .sample import check_int, check_neatness, check_seed, resolve
+from .sample import SeedOrStyle, check_int, check_neatness, hand_noise, resolve
 
 MAX_CHARS = 32
 MAX_VARIATIONS = 10
@@ -53,17 +53,20 @@ def place(text: str, glyphs: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 def write_number(
     text: str,
-    seed: int,
+    seed: SeedOrStyle,
     n: int = 5,
     *,
     neatness: float = DEFAULT_NEATNESS,
     generator: Generator | None = None,
 ) -> list[np.ndarray]:
-    """``n`` handwritten renderings of ``text`` (e.g. ``"2026"``): uint8 images 36 px high."""
-    text, seed = check_number(text), check_seed(seed)
+    """``n`` handwritten renderings of ``text`` (e.g. ``"2026"``): uint8 images 36 px high.
+
+    With a style (or style code) in place of the seed, every digit is written in that one hand.
+    """
+    text = check_number(text)
     n, neatness, g = check_int(n, "n", 1, MAX_VARIATIONS), check_neatness(neatness), resolve(generator)
     digits = torch.tensor([int(c) for c in text if c != " "])
-    glyphs = sample(g, digits.repeat(n), noise(g.z_dim, n * len(digits), seed, neatness))
+    glyphs = sample(g, digits.repeat(n), hand_noise(g, n * len(digits), seed, neatness))
     glyphs = glyphs.reshape(n, len(digits), 28, 28)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if isinstance(seed, int) else 0)  # the placement's jitter
     return [place(text, glyphs[i], rng) for i in range(n)]

@@ -1,5 +1,8 @@
 """What users ask for: (digit, seed) to images, one hand's ten digits, morphs; every input checked.
 
+Wherever a seed is taken, a hand captured from a drawing works too: a :class:`~digitgen.style.Style`
+or its style code, checked against the weights that write.
+
 The drawing itself (seeded noise, eval-mode chunks) is ``draw``'s; this room checks what a caller
 passes, picks the generator (the given one, else ``$DIGITGEN_MODEL``'s, else the shipped one) and
 asks ``draw`` for pixels. Bad input raises ValueError with a sentence saying what is allowed.
@@ -16,10 +19,11 @@ import torch
 from .draw import DEFAULT_NEATNESS, noise, sample, sample_grid, truncation
 from .hub import default_generator
 from .models import NUM_CLASSES, Generator
+from .style import Style
 
 __all__ = [  # sample_grid and truncation live in draw; their old home keeps the names working
     "DEFAULT_NEATNESS", "MAX_FRAMES", "MAX_N", "MAX_SEED", "check_digit", "check_int", "check_neatness",
-    "check_seed", "generate", "is_number", "morph", "noise", "resolve", "sample", "sample_grid", "slerp",
+    "check_seed", "generate", "hand_noise", "is_number", "morph", "noise", "resolve", "sample", "sample_grid", "slerp",
     "style_row", "truncation",
 ]  # fmt: skip
 
@@ -52,6 +56,21 @@ def check_seed(seed: object) -> int:
     return check_int(seed, "seed", 0, MAX_SEED)
 
 
+SeedOrStyle = int | Style | str  # a seed, a captured hand, or its style code
+
+
+def hand_noise(g: Generator, n: int, hand: SeedOrStyle, neatness: float = DEFAULT_NEATNESS) -> torch.Tensor:
+    """``n`` noise vectors for a hand: drawn from a seed, or ``n`` copies of a style's vector.
+
+    A style is the exact vector of a drawing, so neatness (which bounds drawn noise) leaves it as it is.
+    """
+    if isinstance(hand, str):
+        hand = Style.from_code(hand, g)
+    if isinstance(hand, Style):
+        return Style.from_code(hand.code, g).z.expand(n, -1)  # the same check a pasted code gets
+    return noise(g.z_dim, n, check_seed(hand), neatness)
+
+
 def check_neatness(neatness: object) -> float:
     if not (is_number(neatness) and 0 <= neatness <= 1):  # type: ignore[operator]
         raise ValueError(f"neatness must be a number from 0 (wild) to 1 (neat), got {neatness!r}")
@@ -64,21 +83,24 @@ def resolve(generator: Generator | None) -> Generator:
 
 
 def generate(
-    digit: int, seed: int, n: int = 5, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None
+    digit: int, seed: SeedOrStyle, n: int = 5, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None
 ) -> np.ndarray:
     """``n`` handwritten images of ``digit`` (0–9) for ``seed`` (0 … 2**31−1): uint8 ``(n, 28, 28)``.
 
+    With a style (or style code) in place of the seed, each of the ``n`` images is that hand's digit.
+
     ``neatness`` runs from 0 (wild) to 1 (neat); see :func:`noise`.
     """
-    digit, seed, n = check_digit(digit), check_seed(seed), check_int(n, "n", 1, MAX_N)
-    g = resolve(generator)
-    return sample(g, torch.full((n,), digit), noise(g.z_dim, n, seed, check_neatness(neatness)))
+    digit, n, g = check_digit(digit), check_int(n, "n", 1, MAX_N), resolve(generator)
+    return sample(g, torch.full((n,), digit), hand_noise(g, n, seed, check_neatness(neatness)))
 
 
-def style_row(seed: int, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None) -> np.ndarray:
+def style_row(
+    seed: SeedOrStyle, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None
+) -> np.ndarray:
     """The digits 0–9 written with one noise vector — one "hand" — uint8 ``(10, 28, 28)``."""
     g = resolve(generator)
-    z = noise(g.z_dim, 1, check_seed(seed), check_neatness(neatness)).expand(NUM_CLASSES, -1)
+    z = hand_noise(g, 1, seed, check_neatness(neatness)).expand(NUM_CLASSES, -1)
     return sample(g, torch.arange(NUM_CLASSES), z)
 
 
@@ -91,8 +113,8 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 def morph(
     digit: int,
-    seed_from: int,
-    seed_to: int,
+    seed_from: SeedOrStyle,
+    seed_to: SeedOrStyle,
     frames: int = 10,
     *,
     neatness: float = DEFAULT_NEATNESS,
@@ -101,6 +123,5 @@ def morph(
     """``frames`` images of ``digit`` morphing from ``seed_from``'s style to ``seed_to``'s: uint8."""
     digit, frames = check_digit(digit), check_int(frames, "frames", 2, MAX_FRAMES)
     neatness, g = check_neatness(neatness), resolve(generator)
-    a = noise(g.z_dim, 1, check_seed(seed_from), neatness)[0]
-    b = noise(g.z_dim, 1, check_seed(seed_to), neatness)[0]
+    a, b = hand_noise(g, 1, seed_from, neatness)[0], hand_noise(g, 1, seed_to, neatness)[0]
     return sample(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)))

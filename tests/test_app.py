@@ -179,3 +179,56 @@ def test_dataset_download_is_mnist_that_torchvision_reads(client, tmp_path):
 def test_dataset_download_bad_sizes(client, per_digit, message):
     with pytest.raises(Exception, match=message):
         client.predict(per_digit, 3, 0, api_name="/dataset")
+
+
+def drawn_seven(path, ink, paper, mode="RGB"):
+    from PIL import ImageDraw
+
+    image = Image.new(mode, (500, 500), paper)
+    ImageDraw.Draw(image).line([(120, 100), (380, 100), (230, 420)], fill=ink, width=34)
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "ink, paper, mode",
+    [("black", "white", "RGB"), ("white", "black", "RGB"), ((200, 30, 30, 255), (0, 0, 0, 0), "RGBA")],
+    ids=["dark-on-light", "light-on-dark", "transparent"],
+)
+def test_capture_style_from_an_image_file_then_write_in_that_hand(client, tmp_path, ink, paper, mode):
+    from gradio_client import handle_file
+
+    import app
+    from digitgen.handwriting import write_number
+
+    path = drawn_seven(tmp_path / "seven.png", ink, paper, mode)
+    result = client.predict(handle_file(str(path)), -1, api_name="/capture_style")
+    code, digit, confidence, drawing, remade, row = result
+    assert code.startswith("dg1.") and digit == 7 and 0 < confidence <= 1
+    assert np.asarray(Image.open(drawing)).shape == (112, 112) and len(row) == 10
+    assert [item["caption"][0] for item in row].count("7") >= 1
+    number = np.asarray(Image.open(client.predict(code, "2026", api_name="/write_in_style")))
+    assert np.array_equal(number[::4, ::4], write_number("2026", code, n=1, generator=app.generator)[0])
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: Image.new("RGB", (300, 300), "white").save(p), "the drawing is empty"),
+        (lambda p: p.write_text("not an image"), "that is not an image file"),
+        (lambda p: Image.new("L", (5000, 10)).save(p), "up to 4096 on a side"),
+    ],
+    ids=["blank", "not-an-image", "enormous"],
+)
+def test_capture_style_bad_files(client, tmp_path, make, message):
+    from gradio_client import handle_file
+
+    path = tmp_path / "upload.png"
+    make(path)
+    with pytest.raises(Exception, match=message):
+        client.predict(handle_file(str(path)), -1, api_name="/capture_style")
+
+
+def test_write_in_style_refuses_a_bad_code(client):
+    with pytest.raises(Exception, match="a style code starts with 'dg1.'"):
+        client.predict("hello", "12", api_name="/write_in_style")

@@ -48,7 +48,7 @@ def call(app_url: str, name: str, arguments: dict):
 def test_every_public_endpoint_is_a_tool_an_agent_can_read(tools):
     assert set(tools) == {
         "generate", "export", "random_seed", "number", "same_hand", "morph_digit",
-        "make_dataset", "digits_picture", "number_picture", "hand_picture",
+        "write_in_style", "make_dataset", "digits_picture", "number_picture", "hand_picture", "capture_style",
     }  # fmt: skip
     picture = tools["digits_picture"]
     assert "0–9" in picture.inputSchema["properties"]["digit"]["description"]

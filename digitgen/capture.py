@@ -1,0 +1,202 @@
+"""Your own hand: a drawing of one digit → MNIST's format → the digit read → the hand that wrote it.
+
+1. :func:`normalise` makes any image of one digit the way MNIST made its digits: the ink found
+   whatever the colours (dark on light, light on dark, strokes on a transparent layer), cropped to
+   its box, scaled with anti-aliasing to fit 20 × 20 keeping its aspect ratio, and placed by its
+   centre of mass in the middle of 28 × 28.
+2. The meter's classifier reads it (:func:`read`); the caller may say otherwise.
+3. :func:`capture` inverts the generator: from a few seeded starts, Adam looks for the noise vector
+   whose image of that digit matches the drawing pixel for pixel, with a small pull that keeps the
+   vector typical, so the same hand still writes the other nine digits cleanly. The vector is a
+   :class:`~digitgen.style.Style`, shareable as a style code. The same drawing gives the same code.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from .data import to_unit_range
+from .draw import sample
+from .evaluate import read_images
+from .layout import IMAGE_SIZE, centre
+from .models import Generator
+from .sample import check_digit, resolve
+from .style import Style
+
+BOX = 20  # MNIST scaled each digit to fit 20 x 20, then centred it in 28 x 28
+MAX_SIDE = 4096  # pixels: a bigger upload is refused, not decoded
+MIN_CONTRAST = 0.1  # ink this faint (of full black-on-white) counts as an empty canvas
+SEVERAL_SHARE = 0.15  # two separate columns of ink, each with this share of it, are two digits
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A captured hand: its style, the digit it was fitted to, and how well it matches the drawing."""
+
+    style: Style
+    digit: int
+    confidence: float  # the classifier's probability of ``digit`` in the drawing
+    drawing: np.ndarray  # uint8 (28, 28): the drawing, normalised like MNIST
+    reconstruction: np.ndarray  # uint8 (28, 28): the style's own image of ``digit``
+    psnr: float  # dB, reconstruction against drawing
+
+    @property
+    def code(self) -> str:
+        return self.style.code
+
+
+def open_image(source: str | Path | bytes | Image.Image | np.ndarray) -> Image.Image:
+    """An image from a path, file bytes, PIL image or array; ValueError with one sentence if it is not one."""
+    if isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, np.ndarray):
+        image = Image.fromarray(source)
+    else:
+        try:
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:
+            raise ValueError(f"that is not an image file (PNG, JPEG, WebP, …): {type(e).__name__}") from None
+    if max(image.size) > MAX_SIDE:
+        raise ValueError(f"that image is {image.width} × {image.height} pixels; send one up to {MAX_SIDE} on a side")
+    return image
+
+
+def strokes(layers: list[np.ndarray]) -> np.ndarray:
+    """Drawing layers (RGBA arrays, strokes on transparency, as a sketchpad gives them) as one RGBA image.
+
+    The strokes are read from the layers' alpha, never from colours: a sketchpad's empty canvas is
+    white in a light theme and dark grey in a dark one.
+    """
+    if not layers:
+        raise ValueError("the drawing is empty: draw one digit, large, in the middle")
+    image = np.zeros((*layers[0].shape[:2], 4), dtype=np.uint8)
+    image[..., 3] = np.max([layer[..., 3] for layer in layers], axis=0)
+    return image
+
+
+def ink_of(image: Image.Image) -> np.ndarray:
+    """How much ink each pixel holds, 0 … 1, whatever the colours.
+
+    Strokes on a transparent layer are its alpha. Otherwise the background is the colour of the
+    border (light or dark), and ink is how far each pixel's brightness is from it.
+    """
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
+    alpha = rgba[..., 3]
+    border = np.concatenate([alpha[0], alpha[-1], alpha[:, 0], alpha[:, -1]])
+    if np.median(border) < 0.5:  # a transparent background: what is opaque is ink
+        return alpha
+    brightness = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    brightness = brightness * alpha + (1 - alpha)  # see-through pixels show a white page
+    edge = np.concatenate([brightness[0], brightness[-1], brightness[:, 0], brightness[:, -1]])
+    paper = float(np.median(edge))
+    return np.clip(paper - brightness if paper >= 0.5 else brightness - paper, 0, 1)
+
+
+def check_one_digit(ink: np.ndarray) -> None:
+    columns = ink.sum(0)
+    inked = np.flatnonzero(columns > 0)
+    runs = np.split(inked, np.flatnonzero(np.diff(inked) > max(2, 0.03 * len(columns))) + 1)
+    shares = [columns[run].sum() / columns.sum() for run in runs]
+    if sum(share >= SEVERAL_SHARE for share in shares) >= 2:
+        raise ValueError("that looks like several digits side by side: draw one digit at a time")
+
+
+def normalise(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarray:
+    """An image of one handwritten digit as MNIST would hold it: uint8 ``(28, 28)``, white ink on black."""
+    ink = ink_of(open_image(source))
+    if ink.max() < MIN_CONTRAST:
+        raise ValueError("the drawing is empty: draw one digit, large, in the middle")
+    ink = ink / ink.max()
+    ink[ink < MIN_CONTRAST] = 0  # paper grain and compression noise are not strokes
+    check_one_digit(ink)
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = BOX / max(crop.shape)
+    height, width = (max(1, round(side * scale)) for side in crop.shape)
+    small = Image.fromarray(crop.astype(np.float32), mode="F").resize((width, height), Image.Resampling.LANCZOS)
+    field = torch.zeros(IMAGE_SIZE, IMAGE_SIZE)
+    top, left = (IMAGE_SIZE - height) // 2, (IMAGE_SIZE - width) // 2
+    field[top : top + height, left : left + width] = torch.from_numpy(np.clip(np.asarray(small), 0, 1))
+    centred = (centre(field[None, None] * 2 - 1)[0, 0] + 1) / 2  # MNIST's own centring, by centre of mass
+    return (centred / centred.max() * 255).round().to(torch.uint8).numpy()
+
+
+def probabilities(drawing: np.ndarray) -> torch.Tensor:
+    """The meter's classifier's probability of each digit 0–9 in a normalised drawing."""
+    return read_images(torch.from_numpy(np.ascontiguousarray(drawing[None])))[1][0]
+
+
+def read(drawing: np.ndarray) -> tuple[int, float]:
+    """What the meter's classifier reads in a normalised drawing, and its probability."""
+    p = probabilities(drawing)
+    return int(p.argmax()), float(p.max())
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def best_hand(styles: list[Style], digit: int, drawing: np.ndarray, g: Generator) -> Style:
+    """The style that writes the most of the ten digits legibly, and of those the one closest to the drawing.
+
+    Pixel error alone can pick a vector that matches the drawing through an odd corner of the noise
+    space, where some other digit comes out as something else; reading each hand's ten digits (one
+    classifier pass over ten per start) steers the choice away from those.
+    """
+    z = torch.stack([s.z for s in styles])
+    rows = sample(g, torch.arange(10).repeat(len(styles)), z.repeat_interleave(10, dim=0))
+    legible = read_images(torch.from_numpy(rows))[1].argmax(1) == torch.arange(10).repeat(len(styles))
+    legible = legible.view(len(styles), 10).sum(1)
+    drawn = torch.from_numpy(rows.reshape(len(styles), 10, IMAGE_SIZE, IMAGE_SIZE)[:, digit]).float()
+    error = (drawn - torch.from_numpy(drawing).float()).square().flatten(1).mean(1)
+    return styles[int(torch.argmin(error - 1e6 * legible))]  # legibility first, then the closest match
+
+
+def capture(
+    source: str | Path | bytes | Image.Image | np.ndarray,
+    digit: int | None = None,
+    *,
+    generator: Generator | None = None,
+    restarts: int = 8,
+    steps: int = 150,
+    lr: float = 0.07,
+    prior: float = 0.1,
+    seed: int = 0,
+) -> Capture:
+    """The hand that wrote ``source``: the noise vector whose image of ``digit`` best matches it.
+
+    ``digit`` defaults to what the classifier reads in the drawing. ``prior`` weighs a pull of the
+    vector's mean square towards 1 (a typical vector), which keeps the other digits clean.
+    """
+    drawing = normalise(source)
+    belief = probabilities(drawing)
+    digit = int(belief.argmax()) if digit is None else check_digit(digit)
+    g = resolve(generator)
+    target = to_unit_range(torch.from_numpy(drawing))
+    labels = torch.full((restarts,), digit)
+    z = torch.randn(restarts, g.z_dim, generator=torch.Generator().manual_seed(seed)).requires_grad_(True)
+    was_training, trainable = g.training, [w.requires_grad for w in g.parameters()]
+    g.eval().requires_grad_(False)
+    try:
+        opt = torch.optim.Adam([z], lr=lr)
+        for _ in range(steps):
+            error = (g(z, labels) - target).square().flatten(1).mean(1)
+            loss = error + prior * (z.square().mean(1) - 1).square()
+            opt.zero_grad(set_to_none=True)
+            loss.sum().backward()
+            opt.step()
+    finally:
+        g.train(was_training)
+        for w, flag in zip(g.parameters(), trainable, strict=True):
+            w.requires_grad_(flag)
+    style = best_hand([Style.of(v, g) for v in z.detach()], digit, drawing, g)
+    reconstruction = sample(g, torch.tensor([digit]), style.z[None])[0]
+    return Capture(style, digit, float(belief[digit]), drawing, reconstruction, psnr(reconstruction, drawing))

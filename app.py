@@ -370,9 +370,10 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
                     )
                 said = gr.Markdown()
                 drawn_digit = gr.Radio(list(range(10)), label="The digit you drew (change it if misread)")
-        hand_row = gallery("The ten digits in your hand", 10, elem_id="hand-row")
+        hand_row = gallery("The ten digits in your hand", 10, height=160, elem_id="hand-row")
         with gr.Row():
-            code = gr.Textbox(label="Your style code (share it; it works with these weights)", buttons=["copy"])
+            code_label = "Your style code (share it; it works with these weights)"
+            code = gr.Textbox(label=code_label, buttons=["copy"], elem_id="style-code")
             hand_zip = gr.DownloadButton("⬇ ZIP of the ten digits", size="sm")
         with gr.Row():
             hand_text = gr.Textbox("2026", label="Write a number in your hand", max_lines=1)

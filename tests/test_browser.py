@@ -48,3 +48,35 @@ def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
         browser.close()
     assert len(first) == len(second) == 5 and first != second
     assert (tmp_path / "seed1235.png").stat().st_size > 10_000
+
+
+def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(app_url)
+        page.get_by_role("tab", name="Your hand").click()
+        page.locator("#canvas").get_by_role("button", name="Brush").first.click()  # as the canvas asks
+        canvas = page.locator("#canvas canvas").last
+        expect(canvas).to_be_visible(timeout=30_000)
+        box = canvas.bounding_box()
+        x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+        page.mouse.move(x + 0.3 * w, y + 0.2 * h)  # a 7: the bar, then the stem
+        page.mouse.down()
+        for fx, fy in ((0.5, 0.2), (0.7, 0.2), (0.62, 0.45), (0.55, 0.65), (0.48, 0.85)):
+            page.mouse.move(x + fx * w, y + fy * h, steps=8)
+        page.mouse.up()
+        page.get_by_role("button", name="Capture my hand").click()
+        ten = page.locator("#hand-row img")
+        expect(ten).to_have_count(10, timeout=60_000)
+        loaded = "[...document.querySelectorAll('#hand-row img')].filter(i => i.complete && i.naturalWidth === 28)"
+        page.wait_for_function(f"{loaded}.length === 10", timeout=30_000)
+        code = page.locator("#style-code textarea").input_value()
+        page.screenshot(path=str(tmp_path / "your_hand.png"), full_page=True)
+        browser.close()
+    assert code.startswith("dg1.")

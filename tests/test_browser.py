@@ -1,6 +1,9 @@
-"""End to end in a real headless Chromium: pick a digit, move the seed, generate, see five images."""
+"""End to end in a real headless Chromium: pick a digit, move the seed, generate, see five images;
+draw a digit with the mouse and get ten in that hand."""
 
 from __future__ import annotations
+
+import contextlib
 
 LOADED = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
 
@@ -12,16 +15,26 @@ def gallery_sources(page) -> list[str]:
     return page.locator("#digits img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
-def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@contextlib.contextmanager
+def app_page(app_url: str, chromium: str, width: int = 1280, height: int = 900):
+    """The app open in a fresh headless Chromium (no network beyond localhost), closed afterwards."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    with app_page(app_url, chromium) as page:
         images = page.locator("#digits img")
         expect(images).to_have_count(5, timeout=30_000)  # the page generates on load
 
@@ -45,21 +58,14 @@ def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
         second = gallery_sources(page)
         assert page.locator("#digits").get_by_text("3 ·").count() >= 1  # captions: what the classifier reads
         page.screenshot(path=str(tmp_path / "seed1235.png"), full_page=True)
-        browser.close()
     assert len(first) == len(second) == 5 and first != second
     assert (tmp_path / "seed1235.png").stat().st_size > 10_000
 
 
 def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(app_url)
+    with app_page(app_url, chromium, height=1000) as page:
         page.get_by_role("tab", name="Your hand").click()
         page.locator("#canvas").get_by_role("button", name="Brush").first.click()  # as the canvas asks
         canvas = page.locator("#canvas canvas").last
@@ -78,5 +84,4 @@ def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium,
         page.wait_for_function(f"{loaded}.length === 10", timeout=30_000)
         code = page.locator("#style-code textarea").input_value()
         page.screenshot(path=str(tmp_path / "your_hand.png"), full_page=True)
-        browser.close()
     assert code.startswith("dg1.")

@@ -217,27 +217,34 @@ def make_dataset(per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) 
     return FILES.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
 
 
-def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
-    """A capture as the "Your hand" tab shows it."""
+def hand_files(c: Capture) -> tuple[str, str, list[tuple[str, str]]]:
+    """A capture's pictures: the drawing as MNIST holds it, the hand's own version, its ten digits captioned."""
     row = style_row(c.style, generator=generator)
-    said = (
-        f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
-        if c.confidence >= 0.5
-        else (f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below")
-    )
+    drawing, remade = (FILES.png(upscale(image, PICTURE_SCALE)) for image in (c.drawing, c.reconstruction))
+    return drawing, remade, captioned(row)
+
+
+def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
+    """A capture as the "Your hand" tab shows it, with a ZIP of the ten digits."""
+    drawing, remade, row = hand_files(c)
+    said = f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
+    if c.confidence < 0.5:
+        said = f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below"
+    ten = style_row(c.style, generator=generator)
     return (
-        FILES.png(upscale(c.drawing, PICTURE_SCALE)),
-        FILES.png(upscale(c.reconstruction, PICTURE_SCALE)),
+        drawing,
+        remade,
         c.digit,
         f"{said} · match {c.psnr:.1f} dB",
-        captioned(row),
+        row,
         c.code,
-        FILES.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
+        FILES.save(zip_of_pngs(ten, "my_hand"), "my_hand.zip"),
     )
 
 
 @user_errors
 def capture_sketch(sketch: dict | None, digit: int | None = None) -> tuple:
+    """The "Your hand" tab's capture: the strokes are read from the sketchpad's layers."""
     layers = [layer for layer in (sketch or {}).get("layers") or [] if layer is not None]
     return show_capture(capture(strokes(layers), digit, generator=generator))
 
@@ -258,8 +265,7 @@ def capture_style(image: str | None, digit: int = -1) -> tuple[str, int, float, 
     if image is None:
         raise ValueError("send an image file of one handwritten digit")
     c = capture(image, None if digit == -1 else digit, generator=generator)
-    drawing, reconstruction, _, _, row, code, _ = show_capture(c)
-    return code, c.digit, round(c.confidence, 4), drawing, reconstruction, row
+    return c.code, c.digit, round(c.confidence, 4), *hand_files(c)
 
 
 @user_errors

@@ -217,11 +217,10 @@ def make_dataset(per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) 
     return FILES.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
 
 
-def hand_files(c: Capture) -> tuple[str, str, list[tuple[str, str]]]:
-    """A capture's pictures: the drawing as MNIST holds it, the hand's own version, its ten digits captioned."""
-    row = style_row(c.style, generator=generator)
+def hand_files(c: Capture) -> tuple[str, str, np.ndarray]:
+    """A capture's pictures: the drawing as MNIST holds it, the hand's own version, and its ten digits."""
     drawing, remade = (FILES.png(upscale(image, PICTURE_SCALE)) for image in (c.drawing, c.reconstruction))
-    return drawing, remade, captioned(row)
+    return drawing, remade, style_row(c.style, generator=generator)
 
 
 def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
@@ -230,15 +229,14 @@ def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]],
     said = f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
     if c.confidence < 0.5:
         said = f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below"
-    ten = style_row(c.style, generator=generator)
     return (
         drawing,
         remade,
         c.digit,
         f"{said} · match {c.psnr:.1f} dB",
-        row,
+        captioned(row),
         c.code,
-        FILES.save(zip_of_pngs(ten, "my_hand"), "my_hand.zip"),
+        FILES.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
     )
 
 
@@ -265,7 +263,8 @@ def capture_style(image: str | None, digit: int = -1) -> tuple[str, int, float, 
     if image is None:
         raise ValueError("send an image file of one handwritten digit")
     c = capture(image, None if digit == -1 else digit, generator=generator)
-    return c.code, c.digit, round(c.confidence, 4), *hand_files(c)
+    drawing, remade, row = hand_files(c)
+    return c.code, c.digit, round(c.confidence, 4), drawing, remade, captioned(row)
 
 
 @user_errors

@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .data import to_unit_range
 from .draw import sample
-from .evaluate import read_images
+from .evaluate import read_digits, read_images
 from .layout import IMAGE_SIZE, centre
 from .models import Generator
 from .sample import check_digit, resolve
@@ -136,8 +136,7 @@ def probabilities(drawing: np.ndarray) -> torch.Tensor:
 
 def read(drawing: np.ndarray) -> tuple[int, float]:
     """What the meter's classifier reads in a normalised drawing, and its probability."""
-    p = probabilities(drawing)
-    return int(p.argmax()), float(p.max())
+    return read_digits(drawing[None])[0]
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

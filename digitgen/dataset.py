@@ -33,7 +33,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .card import summary
-from .draw import DEFAULT_NEATNESS, sample, truncation
+from .draw import DEFAULT_NEATNESS, noise_from, sample
 from .hub import load_generator, weights_label
 from .images import png_bytes
 from .layout import IMAGE_SIZE, NUM_CLASSES
@@ -72,11 +72,9 @@ def digits(
     """
     labels = shuffled_labels(per_digit, stream_seed(seed, split))
     stream = torch.Generator().manual_seed(stream_seed(seed, split))
-    bound = truncation(neatness)
     for start in range(0, len(labels), CHUNK):
         y = labels[start : start + CHUNK]
-        z = torch.nn.init.trunc_normal_(torch.empty(len(y), generator.z_dim), 0.0, 1.0, -bound, bound, generator=stream)
-        yield sample(generator, y, z), y.numpy().astype(np.uint8)
+        yield sample(generator, y, noise_from(stream, generator.z_dim, len(y), neatness)), y.numpy().astype(np.uint8)
 
 
 def idx_header(kind: str, count: int) -> bytes:

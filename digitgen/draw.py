@@ -30,9 +30,13 @@ def noise(z_dim: int, n: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> 
     Components are drawn from a normal truncated at ``±truncation(neatness)`` (the "truncation
     trick"): neater digits near 1, wilder ones near 0.
     """
+    return noise_from(torch.Generator().manual_seed(seed), z_dim, n, neatness)
+
+
+def noise_from(stream: torch.Generator, z_dim: int, n: int, neatness: float = DEFAULT_NEATNESS) -> torch.Tensor:
+    """The next ``n`` truncated noise vectors of a CPU ``stream``: :func:`noise`'s draw, for long streams."""
     t = truncation(neatness)
-    z = torch.empty(n, z_dim)
-    return torch.nn.init.trunc_normal_(z, 0.0, 1.0, -t, t, generator=torch.Generator().manual_seed(seed))
+    return torch.nn.init.trunc_normal_(torch.empty(n, z_dim), 0.0, 1.0, -t, t, generator=stream)
 
 
 CHUNK = 128  # images per forward pass: big enough to fill the cores, small enough to stay in cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import gradio as gr
@@ -40,15 +41,22 @@ CSS = """
 
 generator = digitgen.load_generator()
 FILES = HandedOutFiles.from_environment()  # every file handed to Gradio; DIGITGEN_KEEP_SECONDS, _SWEEP_SECONDS
+WORKERS = ThreadPoolExecutor(2, thread_name_prefix="digitgen")  # every event's work runs here: see endpoint
 
 
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Bad input raises ValueError in the library; show its sentence, never a traceback."""
+def endpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` on one of the app's two worker threads, and show a ValueError's sentence, never a traceback.
+
+    Gradio would run it on any of its 40 pool threads. Each thread that runs torch keeps memory of
+    its own (a glibc malloc arena with freed activations kept for reuse, see digitgen/malloc.py),
+    so a Space's memory kept rising for hours as more of them took turns; with two threads it
+    levels off at once (docs/experiments.md). Two, so a long job (a capture, a dataset) leaves one free.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
         try:
-            return fn(*args)
+            return WORKERS.submit(fn, *args).result()
         except ValueError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
@@ -60,7 +68,7 @@ def captioned(images: np.ndarray) -> list[tuple[str, str]]:
     return [(FILES.png(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, read_digits(images), strict=True)]
 
 
-@user_errors
+@endpoint
 def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
     """Five handwritten images of one digit, each captioned with what the classifier reads.
 
@@ -75,7 +83,7 @@ def generate(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[
     return captioned(digitgen.generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=generator))
 
 
-@user_errors
+@endpoint
 def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
     """The five images of `generate` as one PNG picture (agents see it) and as a ZIP of the 28×28 PNGs.
 
@@ -96,7 +104,7 @@ def export(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[s
     return grid_png, FILES.save(zip_of_pngs(images, stem), f"{stem}.zip")
 
 
-@user_errors
+@endpoint
 def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str]:
     """A number written by hand, five ways.
 
@@ -113,7 +121,7 @@ def number(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str
     ]
 
 
-@user_errors
+@endpoint
 def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
     """All ten digits written with one noise vector: the style held fixed while the digit changes.
 
@@ -127,7 +135,7 @@ def same_hand(seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, 
     return captioned(style_row(seed, neatness=neatness, generator=generator))
 
 
-@user_errors
+@endpoint
 def morph_digit(
     digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
 ) -> tuple[list[str], str]:
@@ -147,7 +155,7 @@ def morph_digit(
     return [FILES.png(frame) for frame in strip], FILES.save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
 
 
-@user_errors
+@endpoint
 def digits_picture(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     """The five digits of `generate` as one picture: the tool to call when you want to see the digits.
 
@@ -163,7 +171,7 @@ def digits_picture(digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) ->
     return FILES.png(upscale(grid(images, cols=GALLERY_SIZE), PICTURE_SCALE))
 
 
-@user_errors
+@endpoint
 def number_picture(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     """A number written by hand, as one picture: the first of `number`'s five ways.
 
@@ -179,7 +187,7 @@ def number_picture(text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> 
     return FILES.png(upscale(line, PICTURE_SCALE))
 
 
-@user_errors
+@endpoint
 def hand_picture(seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     """The digits 0–9 written in one hand, as one picture (the row of `same_hand`).
 
@@ -193,7 +201,7 @@ def hand_picture(seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     return FILES.png(upscale(grid(style_row(seed, neatness=neatness, generator=generator), cols=10), PICTURE_SCALE))
 
 
-@user_errors
+@endpoint
 def make_dataset(per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
     """A synthetic MNIST to download: both splits as MNIST's own IDX files, in a ZIP with a datasheet.
 
@@ -240,14 +248,14 @@ def show_capture(c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]],
     )
 
 
-@user_errors
+@endpoint
 def capture_sketch(sketch: dict | None, digit: int | None = None) -> tuple:
     """The "Your hand" tab's capture: the strokes are read from the sketchpad's layers."""
     layers = [layer for layer in (sketch or {}).get("layers") or [] if layer is not None]
     return show_capture(capture(strokes(layers), digit, generator=generator))
 
 
-@user_errors
+@endpoint
 def capture_style(image: str | None, digit: int = -1) -> tuple[str, int, float, str, str, list[tuple[str, str]]]:
     """Capture the hand that wrote one digit in an image, and write all ten digits in it.
 
@@ -267,7 +275,7 @@ def capture_style(image: str | None, digit: int = -1) -> tuple[str, int, float, 
     return c.code, c.digit, round(c.confidence, 4), drawing, remade, captioned(row)
 
 
-@user_errors
+@endpoint
 def write_in_style(code: str, text: str) -> str:
     """A number written in a captured hand.
 
@@ -319,7 +327,7 @@ def gallery(label: str, columns: int, height: int | str = "auto", elem_id: str |
     )
 
 
-with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep_seconds, FILES.keep_seconds)) as demo:
+with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cache: FILES sweeps (app_files.py)
     gr.Markdown(
         "# ✍️ digitgen\nMNIST-style handwritten digits from a conditional GAN trained from scratch. "
         "The same seed always writes the same digits."
@@ -436,6 +444,7 @@ with gr.Blocks(title="digitgen · handwritten digits", delete_cache=(FILES.sweep
     agent_call.click(number_picture, [text, seed, neatness], picture, api_name="number_picture")
     agent_call.click(hand_picture, [seed, neatness], picture, api_name="hand_picture")
     agent_call.click(capture_style, [upload, upload_digit], [*captured, captured_row], api_name="capture_style")
+FILES.records = demo.temp_file_sets  # Gradio's notes of the files it has served: each sweep prunes them
 
 
 def launch(**kwargs: Any) -> tuple[Any, str, str]:

@@ -1,10 +1,13 @@
 """The files the app hands to Gradio: written once, named by their content, swept once unused.
 
-Gradio serves every image and download from a file. A Space runs for weeks, so each file made
-here is deleted once unused for ``keep_seconds`` (``DIGITGEN_KEEP_SECONDS``, default an hour),
-looked for at most every ``sweep_seconds`` (``DIGITGEN_SWEEP_SECONDS``, default 10 minutes) by
-whichever request comes then. Gradio's cached copies of them go by its ``delete_cache``, which
-app.py sets from the same two numbers.
+Gradio serves every image and download from a file. They are written inside Gradio's cache
+folder, where Gradio serves a file as it is instead of copying it (one file per image, not two).
+A Space runs for weeks, so the sweep deletes every file in that folder untouched for
+``keep_seconds`` (``DIGITGEN_KEEP_SECONDS``, default an hour), ours and Gradio's own (uploads),
+and forgets them in Gradio's records, looking at most every ``sweep_seconds``
+(``DIGITGEN_SWEEP_SECONDS``, default 10 minutes) when a request comes. It replaces Gradio's
+``delete_cache``, whose task (Gradio 6.31) iterates those records while requests add to them and
+dies at the first clash under load ("Set changed size during iteration"), never to run again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from gradio.utils import get_upload_folder
 
 from digitgen.images import png_bytes
 
@@ -34,11 +38,19 @@ def seconds_from_env(name: str, default: int) -> int:
 
 
 class HandedOutFiles:
-    """A folder of files handed to Gradio, with a lock so a sweep never deletes one being handed out."""
+    """Gradio's cache folder, with our files in ``folder`` and a lock so a sweep never deletes one
+    being handed out.
 
-    def __init__(self, keep_seconds: int = 3600, sweep_seconds: int = 600, folder: Path | None = None):
+    ``records`` are the sets in which Gradio notes each file it has served (``Blocks.temp_file_sets``,
+    attached by app.py): a sweep drops the files it deleted from them, or they would grow forever.
+    """
+
+    def __init__(self, keep_seconds: int = 3600, sweep_seconds: int = 600, cache: Path | None = None):
         self.keep_seconds, self.sweep_seconds = keep_seconds, sweep_seconds
-        self.folder = folder or Path(tempfile.mkdtemp(prefix="digitgen-files-"))
+        self.cache = Path(cache or get_upload_folder()).resolve()
+        self.folder = self.cache / "digitgen"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.records: list[set[str]] = []
         self.lock = threading.Lock()
         self.last_sweep = time.monotonic()
 
@@ -47,23 +59,29 @@ class HandedOutFiles:
         return cls(seconds_from_env("DIGITGEN_KEEP_SECONDS", 3600), seconds_from_env("DIGITGEN_SWEEP_SECONDS", 600))
 
     def sweep(self) -> int:
-        """Delete the files untouched for ``keep_seconds``, and emptied folders; returns how many files.
+        """Delete the files in the cache untouched for ``keep_seconds`` and the folders they leave
+        empty, and forget them in ``records``; returns how many files.
 
-        Call with ``lock`` held: then no event is between making a folder and writing into it, and a
-        file handed out again has been touched already, so only unused ones go.
+        Call with ``lock`` held: then no event is between making one of our folders and writing into
+        it, and a file of ours handed out again has been touched already, so only unused ones go.
+        Gradio writes an upload into a folder it has just made, without our lock: its empty folders
+        go only when as old as the files.
         """
         cutoff = time.time() - self.keep_seconds
         removed = 0
-        for path in sorted(self.folder.rglob("*"), reverse=True):  # files before the folders holding them
+        for path in sorted(self.cache.rglob("*"), reverse=True):  # files before the folders holding them
             try:
-                if path.is_dir():
-                    if not any(path.iterdir()):
-                        path.rmdir()
-                elif path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
+                old = path.stat().st_mtime < cutoff
+                if path.is_file():
+                    if old:
+                        path.unlink()
+                        removed += 1
+                elif path != self.folder and (old or path.parent == self.folder) and not any(path.iterdir()):
+                    path.rmdir()
             except FileNotFoundError:
                 pass
+        for record in self.records:
+            record.difference_update([name for name in record.copy() if not os.path.exists(name)])
         return removed
 
     @contextlib.contextmanager
@@ -80,7 +98,7 @@ class HandedOutFiles:
 
         Galleries get files, not arrays: Gradio caches an array by rewriting a content-named file on
         every call, so two events drawing the same digits at once (a seed change, then Generate) could
-        serve a half-written PNG, a broken image. Files it copies into its cache atomically.
+        serve a half-written PNG, a broken image. Ours are written under another name, then renamed.
         """
         data = png_bytes(image)
         path = self.folder / f"{hashlib.sha256(data).hexdigest()[:32]}.png"

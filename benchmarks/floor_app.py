@@ -19,3 +19,6 @@ with gr.Blocks() as demo:
     seed = gr.Slider(0, 2**31 - 1, value=42, step=1)
     out = gr.Gallery(format="png")
     gr.Button("Generate").click(generate, [digit, seed], out, api_name="generate")
+
+if __name__ == "__main__":
+    demo.launch()

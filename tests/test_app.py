@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,11 +143,20 @@ def test_bad_input_on_every_endpoint(client, args, api_name, message):
     assert len(client.predict(1, 1, 0.5, api_name="/generate")) == 5
 
 
-def test_the_apps_files_and_gradios_cached_copies_are_swept_on_one_schedule():
-    """The sweep itself is tested in test_app_files.py; here, that Gradio's cache follows it."""
+def test_images_are_served_from_the_apps_files_without_a_copy_and_the_sweep_knows_gradios_records(app_url):
+    """One file per image: Gradio serves ours from inside its cache instead of copying them, and the
+    sweep (tested in test_app_files.py) prunes the records Gradio keeps of them."""
+    import threading
+
     import app
 
-    assert app.demo.delete_cache == (app.FILES.sweep_seconds, app.FILES.keep_seconds) == (600, 3600)
+    result = Client(app_url, verbose=False, download_files=False).predict(4, 2024, api_name="/generate")
+    served = [item["image"]["path"] for item in result]
+    assert all(Path(path).parent == app.FILES.folder and Path(path).is_file() for path in served)
+    assert all(any(path in record for record in app.FILES.records) for path in served)
+    assert app.FILES.records is app.demo.temp_file_sets and app.demo.delete_cache is None
+    workers = {thread.name for thread in threading.enumerate() if thread.name.startswith("digitgen")}
+    assert 1 <= len(workers) <= 2  # the events ran on the app's own threads, not Gradio's pool
 
 
 def test_page_names_the_weights_without_a_path_on_the_servers_disk():

@@ -15,7 +15,7 @@ from app_files import HandedOutFiles, seconds_from_env
 
 @pytest.fixture
 def files(tmp_path) -> HandedOutFiles:
-    return HandedOutFiles(keep_seconds=3600, sweep_seconds=600, folder=tmp_path)
+    return HandedOutFiles(keep_seconds=3600, sweep_seconds=600, cache=tmp_path)
 
 
 def test_gallery_files_are_written_once(files):
@@ -49,6 +49,34 @@ def test_old_files_are_swept_and_files_in_use_are_kept(files):
     assert not stale.exists() and not download.exists() and not download.parent.exists()
     assert reused.exists() and fresh.read_bytes() == b"png bytes"
     assert Path(files.png(np.full((28, 28), 7, dtype=np.uint8))).exists()  # swept, then drawn again
+
+
+def test_the_sweep_covers_gradios_own_files_and_prunes_its_records(files):
+    """Uploads land in Gradio's cache beside our folder: old ones go too, and every file gone is
+    dropped from the sets in which Gradio records the files it served (they grew without end)."""
+    long_ago = time.time() - files.keep_seconds - 60
+    upload = files.cache / "3f2a" / "sketch.png"
+    upload.parent.mkdir()
+    upload.write_bytes(b"an old upload")
+    arriving = files.cache / "9c1b"  # Gradio has made the folder and is about to write the upload
+    arriving.mkdir()
+    ours = files.png(np.full((28, 28), 5, dtype=np.uint8))
+    kept = files.png(np.full((28, 28), 6, dtype=np.uint8))
+    for path in (upload, Path(ours)):
+        os.utime(path, (long_ago, long_ago))
+    record = {str(upload), ours, kept}
+    files.records.append(record)
+    with files.lock:
+        assert files.sweep() == 2
+    assert not upload.exists() and not Path(ours).exists() and Path(kept).exists()
+    assert record == {kept}
+    assert arriving.is_dir()  # a fresh empty folder of Gradio's stays
+    assert upload.parent.is_dir()  # emptied just now: it goes once as old as a file would be
+    for folder in (upload.parent, arriving):
+        os.utime(folder, (long_ago, long_ago))
+    with files.lock:
+        files.sweep()
+    assert not upload.parent.exists() and not arriving.exists() and files.folder.is_dir()
 
 
 def test_a_request_after_the_sweep_period_sweeps(files):

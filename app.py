@@ -13,6 +13,7 @@ import functools
 import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple
 from typing import Any
 
 import gradio as gr
@@ -20,6 +21,7 @@ import numpy as np
 
 import digitgen
 from app_files import HandedOutFiles
+from app_link import COPY_JS, FRAMES_MAX, KEEP_CURRENT_JS, NEATNESS_STEP, TABS, from_query
 from digitgen.capture import Capture, capture, strokes
 from digitgen.card import summary
 from digitgen.dataset import dataset_zip
@@ -35,8 +37,35 @@ DATASET_MAX_PER_DIGIT = 1000  # a download made while the user waits (≈ 5 s); 
 PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
-#number .thumbnail-item { aspect-ratio: auto; height: auto; width: fit-content; }
-#number .thumbnail-item img { height: 108px; width: auto; max-width: 100%; object-fit: contain; }
+/* Galleries: the label above the images and each caption under its image, never on them; as many
+   columns as there are digits (five or ten), shrunk to fit any screen; no empty band below. */
+.digit-gallery label[data-testid="block-label"] {
+    position: static; width: fit-content; max-width: calc(100% - 4.5rem); margin: 0 0 var(--spacing-sm); }
+.digit-gallery .grid-wrap { min-height: 0 !important; max-height: none !important; height: auto !important;
+    overflow: visible; padding: 0; }
+.digit-gallery .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)) !important;
+    grid-template-rows: none !important; grid-auto-rows: auto !important; padding-top: 0 !important;
+    gap: var(--spacing-md); }
+.digit-gallery .thumbnail-item { aspect-ratio: auto !important; height: auto !important;
+    display: flex; flex-direction: column; align-items: stretch; }
+.digit-gallery .thumbnail-item img { aspect-ratio: 1; width: 100%; height: auto !important; }
+.digit-gallery .caption-label { position: static !important; max-width: 100% !important; border: 0 !important;
+    border-radius: 0 !important; text-align: center !important; padding: var(--spacing-xs) 0 !important;
+    opacity: 1 !important; white-space: normal !important; overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+    .ten-columns .grid-container { grid-template-columns: repeat(5, minmax(0, 1fr)) !important; }
+    .digit-gallery .caption-label { font-size: var(--text-sm) !important; }
+}
+/* The numbers: each line at its own width, 108 pixels high (less where the screen is narrower). */
+#number .thumbnail-item { width: fit-content; max-width: 100%; }
+#number .thumbnail-item img { height: 108px !important; width: auto; max-width: 100%; aspect-ratio: auto;
+    object-fit: contain; }
+/* Seed buttons on one line, thumb-sized; the seed's number box wide enough for ten digits. */
+#seed-buttons { flex-wrap: nowrap; gap: var(--spacing-sm); align-self: end; }
+#seed-buttons button { min-width: 0 !important; min-height: 44px; padding: 0 var(--spacing-md); white-space: nowrap;
+    flex: 1 1 auto; }
+#seed-buttons #previous-seed, #seed-buttons #next-seed { flex: 0 0 48px; }
+#seed input[type="number"] { width: 11ch; }
 """
 
 generator = digitgen.load_generator()
@@ -299,6 +328,25 @@ def random_seed() -> int:
     return random.randint(0, MAX_SEED)
 
 
+def open_link(request: gr.Request) -> tuple:
+    """The page as its link asks: the tab and the controls, and a note naming any value that was not valid."""
+    state, note = from_query(request.query_params)
+    return (gr.Tabs(selected=state.tab), *astuple(state), gr.Markdown(note, visible=bool(note)))
+
+
+def show_link(
+    tab: str, digit: int, seed: int, neatness: float, text: str, morph_from: int, seed_to: int, frames: int
+) -> tuple:
+    """What a link's tab shows: the digits always (the first tab), and the open tab's result."""
+    skip = gr.skip()
+    shown = {
+        "number": lambda: (number(text, seed, neatness), skip, skip, skip),
+        "hand": lambda: (skip, same_hand(seed, neatness), skip, skip),
+        "morph": lambda: (skip, skip, *morph_digit(morph_from, seed, seed_to, frames, neatness)),
+    }
+    return generate(digit, seed, neatness), *shown.get(tab, lambda: (skip,) * 4)()
+
+
 def digit_picker() -> gr.Radio:
     picker = gr.Radio(list(range(10)), value=7, label="Digit")
     # Gradio 6.31 declares every Radio's value a string, so MCP clients refused to send 7 (and the
@@ -307,22 +355,23 @@ def digit_picker() -> gr.Radio:
     return picker
 
 
-def seed_slider(label: str, value: int) -> gr.Slider:
+def seed_slider(label: str, value: int, elem_id: str | None = None) -> gr.Slider:
     # precision=None: the library checks for a whole number itself, so an API call with 3.5 or
     # NaN is refused with a message instead of being rounded to another seed.
-    return gr.Slider(0, MAX_SEED, value=value, step=1, precision=None, label=label)
+    return gr.Slider(0, MAX_SEED, value=value, step=1, precision=None, label=label, elem_id=elem_id)
 
 
-def gallery(label: str, columns: int, height: int | str = "auto", elem_id: str | None = None) -> gr.Gallery:
+def gallery(label: str, columns: int, elem_id: str | None = None) -> gr.Gallery:
+    """A gallery laid out by CSS: label above, captions under, ``columns`` that shrink to fit (five on a phone)."""
     return gr.Gallery(
         label=label,
         format="png",
         columns=columns,
-        height=height,
+        height="auto",
         object_fit="contain",
         allow_preview=False,
         buttons=["download", "fullscreen"],
-        elem_classes="pixelated",
+        elem_classes=["pixelated", "digit-gallery", *(["ten-columns"] if columns == 10 else [])],
         elem_id=elem_id,
     )
 
@@ -334,74 +383,82 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cac
     )
     if generator.warning:
         gr.Markdown(f"⚠️ **{generator.warning}**", elem_id="model-warning")
-    with gr.Row():
-        seed = seed_slider("Seed", 42)
-        dice = gr.Button("🎲 Random seed", scale=0, min_width=150)
-        neatness = gr.Slider(0, 1, value=DEFAULT_NEATNESS, step=0.05, label="Neatness (wild → neat)")
+    link_note = gr.Markdown(visible=False, elem_id="link-note")
+    with gr.Row(equal_height=True):
+        seed = seed_slider("Seed", 42, elem_id="seed")
+        with gr.Row(elem_id="seed-buttons"):
+            previous_seed = gr.Button("◀", size="md", elem_id="previous-seed")
+            next_seed = gr.Button("▶", size="md", elem_id="next-seed")
+            dice = gr.Button("🎲 Random", size="md")
+            copy_link = gr.Button("🔗 Copy link", size="md", elem_id="copy-link")
+        neatness = gr.Slider(0, 1, value=DEFAULT_NEATNESS, step=NEATNESS_STEP, label="Neatness (wild → neat)")
+    tab_shown = gr.Textbox("digit", visible=False)  # the open tab's id, for links
 
-    with gr.Tab("Digit"):
-        digit = digit_picker()
-        go = gr.Button("Generate", variant="primary")
-        digits_out = gallery("Five handwritten samples · what the classifier reads", GALLERY_SIZE, elem_id="digits")
-        with gr.Row():
-            grid_file = gr.DownloadButton("⬇ PNG grid", size="sm")
-            zip_file = gr.DownloadButton("⬇ ZIP of 28×28 PNGs", size="sm")
-    with gr.Tab("Write a number"):
-        text = gr.Textbox("2026", label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
-        write = gr.Button("Write it", variant="primary")
-        number_out = gallery("Five ways to write it", 1, elem_id="number")
-    with gr.Tab("Same hand, every digit"):
-        hand = gr.Button("Write 0–9 in one hand", variant="primary")
-        hand_out = gallery("One noise vector, ten digits", 10, height=160)
-    with gr.Tab("Morph"):
-        with gr.Row():
-            morph_digit_in = digit_picker()
-            seed_to = seed_slider("Morph to seed", 7)
-            frames = gr.Slider(2, 32, value=10, step=1, precision=None, label="Frames")
-        morph_go = gr.Button("Morph", variant="primary")
-        morph_out = gallery("Frames", 10, height=160)
-        morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
-    with gr.Tab("Your hand"):
-        gr.Markdown("Draw one digit, large. digitgen finds the hand that wrote it and writes every digit in it.")
-        with gr.Row():
-            canvas = gr.Sketchpad(
-                label="Draw one digit",
-                canvas_size=(280, 280),
-                brush=gr.Brush(default_size=11, colors=["#000000"], color_mode="fixed"),
-                layers=False,
-                transforms=(),
-                type="numpy",
-                image_mode="RGBA",
-                elem_id="canvas",
+    with gr.Tabs() as tabs:
+        with gr.Tab(TABS["digit"], id="digit") as digit_tab:
+            digit = digit_picker()
+            go = gr.Button("Generate", variant="primary")
+            digits_out = gallery("Five handwritten samples · what the classifier reads", GALLERY_SIZE, elem_id="digits")
+            with gr.Row():
+                grid_file = gr.DownloadButton("⬇ PNG grid", size="sm")
+                zip_file = gr.DownloadButton("⬇ ZIP of 28×28 PNGs", size="sm")
+        with gr.Tab(TABS["number"], id="number") as number_tab:
+            text = gr.Textbox("2026", label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
+            write = gr.Button("Write it", variant="primary")
+            number_out = gallery("Five ways to write it", 1, elem_id="number")
+        with gr.Tab(TABS["hand"], id="hand") as hand_tab:
+            hand = gr.Button("Write 0–9 in one hand", variant="primary")
+            hand_out = gallery("One noise vector, ten digits", 10)
+        with gr.Tab(TABS["morph"], id="morph") as morph_tab:
+            with gr.Row():
+                morph_digit_in = digit_picker()
+                seed_to = seed_slider("Morph to seed", 7)
+                frames = gr.Slider(2, FRAMES_MAX, value=10, step=1, precision=None, label="Frames")
+            morph_go = gr.Button("Morph", variant="primary")
+            morph_out = gallery("Frames", 10)
+            morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
+        with gr.Tab(TABS["yours"], id="yours") as yours_tab:
+            gr.Markdown("Draw one digit, large. digitgen finds the hand that wrote it and writes every digit in it.")
+            with gr.Row():
+                canvas = gr.Sketchpad(
+                    label="Draw one digit",
+                    canvas_size=(280, 280),
+                    brush=gr.Brush(default_size=11, colors=["#000000"], color_mode="fixed"),
+                    layers=False,
+                    transforms=(),
+                    type="numpy",
+                    image_mode="RGBA",
+                    elem_id="canvas",
+                )
+                with gr.Column():
+                    capture_go = gr.Button("Capture my hand", variant="primary")
+                    with gr.Row():
+                        yours = gr.Image(label="Your digit, as MNIST holds it", height=140, elem_classes="pixelated")
+                        remade = gr.Image(
+                            label="Your hand, as the generator writes it", height=140, elem_classes="pixelated"
+                        )
+                    said = gr.Markdown()
+                    drawn_digit = gr.Radio(list(range(10)), label="The digit you drew (change it if misread)")
+            hand_row = gallery("The ten digits in your hand", 10, elem_id="hand-row")
+            with gr.Row():
+                code_label = "Your style code (share it; it works with these weights)"
+                code = gr.Textbox(label=code_label, buttons=["copy"], elem_id="style-code")
+                hand_zip = gr.DownloadButton("⬇ ZIP of the ten digits", size="sm")
+            with gr.Row():
+                hand_text = gr.Textbox("2026", label="Write a number in your hand", max_lines=1)
+                hand_write = gr.Button("Write it", scale=0, min_width=120)
+            hand_number = gr.Image(label="Your number", height=140, elem_classes="pixelated")
+        with gr.Tab(TABS["dataset"], id="dataset") as dataset_tab:
+            gr.Markdown(
+                "A labelled, shuffled set in MNIST's own format, from the seed and neatness above: unzipped, "
+                "`torchvision.datasets.MNIST(folder)` loads it. "
+                "Larger sets: `digitgen dataset --per-digit N --out DIR`."
             )
-            with gr.Column():
-                capture_go = gr.Button("Capture my hand", variant="primary")
-                with gr.Row():
-                    yours = gr.Image(label="Your digit, as MNIST holds it", height=140, elem_classes="pixelated")
-                    remade = gr.Image(
-                        label="Your hand, as the generator writes it", height=140, elem_classes="pixelated"
-                    )
-                said = gr.Markdown()
-                drawn_digit = gr.Radio(list(range(10)), label="The digit you drew (change it if misread)")
-        hand_row = gallery("The ten digits in your hand", 10, height=160, elem_id="hand-row")
-        with gr.Row():
-            code_label = "Your style code (share it; it works with these weights)"
-            code = gr.Textbox(label=code_label, buttons=["copy"], elem_id="style-code")
-            hand_zip = gr.DownloadButton("⬇ ZIP of the ten digits", size="sm")
-        with gr.Row():
-            hand_text = gr.Textbox("2026", label="Write a number in your hand", max_lines=1)
-            hand_write = gr.Button("Write it", scale=0, min_width=120)
-        hand_number = gr.Image(label="Your number", height=140, elem_classes="pixelated")
-    with gr.Tab("Synthetic MNIST"):
-        gr.Markdown(
-            "A labelled, shuffled set in MNIST's own format, from the seed and neatness above: unzipped, "
-            "`torchvision.datasets.MNIST(folder)` loads it. Larger sets: `digitgen dataset --per-digit N --out DIR`."
-        )
-        per_digit = gr.Number(
-            100, minimum=1, precision=0, label=f"Training digits per digit (1–{DATASET_MAX_PER_DIGIT:,})"
-        )
-        dataset_go = gr.Button("Make the dataset", variant="primary")
-        dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
+            per_digit = gr.Number(
+                100, minimum=1, precision=0, label=f"Training digits per digit (1–{DATASET_MAX_PER_DIGIT:,})"
+            )
+            dataset_go = gr.Button("Make the dataset", variant="primary")
+            dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
     gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
     digit_inputs = [digit, seed, neatness]
@@ -409,7 +466,7 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cac
         export, digit_inputs, [grid_file, zip_file], api_name="export"
     )
     gr.on(
-        [digit.change, seed.change, neatness.change, demo.load],
+        [digit.change, seed.change, neatness.change],
         generate,
         digit_inputs,
         digits_out,
@@ -417,6 +474,23 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cac
         trigger_mode="always_last",
     ).then(export, digit_inputs, [grid_file, zip_file], api_visibility="private")
     dice.click(random_seed, None, seed, api_name="random_seed")
+    previous_seed.click(None, seed, seed, js="(s) => Math.max(0, Math.round(s) - 1)")
+    next_seed.click(None, seed, seed, js=f"(s) => Math.min({MAX_SEED}, Math.round(s) + 1)")
+
+    # Links: open on the link's state, keep the address current, copy it.
+    shown_by_link = [tab_shown, digit, seed, neatness, text, morph_digit_in, seed_to, frames]  # app_link.FIELDS
+    demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private").then(
+        None,
+        shown_by_link,
+        None,
+        js=KEEP_CURRENT_JS,  # a link with bad values now reads as what is shown
+    ).then(
+        show_link, shown_by_link, [digits_out, number_out, hand_out, morph_out, morph_gif], api_visibility="private"
+    ).then(export, digit_inputs, [grid_file, zip_file], api_visibility="private")
+    for tab in (digit_tab, number_tab, hand_tab, morph_tab, yours_tab, dataset_tab):
+        tab.select(None, None, tab_shown, js=f"() => {tab.id!r}")
+    gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
+    copy_link.click(None, shown_by_link, None, js=COPY_JS)
     write.click(number, [text, seed, neatness], number_out, api_name="write_number")
     text.submit(number, [text, seed, neatness], number_out, api_visibility="private")
     hand.click(same_hand, [seed, neatness], hand_out, api_name="same_hand")

@@ -1,9 +1,18 @@
 """End to end in a real headless Chromium: pick a digit, move the seed, generate, see five images;
-draw a digit with the mouse and get ten in that hand."""
+draw a digit with the mouse and get ten in that hand; the page on a phone; links that reproduce."""
 
 from __future__ import annotations
 
 import contextlib
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+PHONE = {"width": 390, "height": 844}  # an iPhone 12–15's CSS pixels
+DESKTOP = {"width": 1280, "height": 900}
 
 LOADED = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
 
@@ -15,9 +24,16 @@ def gallery_sources(page) -> list[str]:
     return page.locator("#digits img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
+def pixels(page, selector: str) -> np.ndarray:
+    """The images a gallery shows, fetched as the browser fetched them: (n, height, width) uint8."""
+    sources = page.locator(f"{selector} img").evaluate_all("imgs => imgs.map(i => i.src)")
+    return np.stack([np.asarray(Image.open(io.BytesIO(page.request.get(src).body()))) for src in sources])
+
+
 @contextlib.contextmanager
-def app_page(app_url: str, chromium: str, width: int = 1280, height: int = 900):
-    """The app open in a fresh headless Chromium (no network beyond localhost), closed afterwards."""
+def app_page(app_url: str, chromium: str, width: int = 1280, height: int = 900, query: str = "", phone: bool = False):
+    """The app open in a fresh headless Chromium (no network beyond localhost), closed afterwards;
+    ``phone``: a touch screen of PHONE's size, as Chromium's mobile emulation has it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -25,8 +41,11 @@ def app_page(app_url: str, chromium: str, width: int = 1280, height: int = 900):
             executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(app_url)
+        screen = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 3} if phone else {}
+        context = browser.new_context(**({"viewport": {"width": width, "height": height}} | screen))
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        page.goto(app_url + query)
         yield page
         browser.close()
 
@@ -85,3 +104,98 @@ def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium,
         code = page.locator("#style-code textarea").input_value()
         page.screenshot(path=str(tmp_path / "your_hand.png"), full_page=True)
     assert code.startswith("dg1.")
+
+
+def boxes(page, selector: str) -> list[dict[str, float]]:
+    return page.locator(selector).evaluate_all("els => els.map(e => e.getBoundingClientRect().toJSON())")
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_all_five_digits_in_view_with_nothing_on_them(app_url, chromium, phone, tmp_path):
+    """On a phone and a desktop: the five digits side by side inside the screen, big enough to see
+    the strokes, the label above them and each caption under its image."""
+    with app_page(app_url, chromium, phone=phone) as page:
+        gallery_sources(page)
+        page.locator("#digits").scroll_into_view_if_needed()
+        width, height = page.viewport_size["width"], page.viewport_size["height"]
+        images, captions = boxes(page, "#digits img"), boxes(page, "#digits .caption-label")
+        (label,) = boxes(page, "#digits [data-testid='block-label']")
+        page.screenshot(path=str(tmp_path / "digit_tab.png"), full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert len(images) == len(captions) == 5 and scroll_width <= width  # no sideways scrolling
+    assert all(b["left"] >= 0 and b["right"] <= width and b["top"] >= 0 and b["bottom"] <= height for b in images)
+    assert all(b["width"] >= 56 for b in images)  # twice MNIST's 28 pixels at least: strokes are visible
+    assert not any(overlap(a, b) for i, a in enumerate(images) for b in images[i + 1 :])
+    assert not any(overlap(label, b) for b in images + captions)
+    assert not any(overlap(c, b) for c in captions for b in images)
+    assert all(c["top"] >= b["bottom"] - 1 for c, b in zip(captions, images, strict=True))  # each under its image
+    assert width < 500 or images[0]["bottom"] - label["top"] < 320  # the desktop: no empty band under the digits
+
+
+def test_a_link_opens_on_its_digits_and_the_address_follows_the_page(app_url, chromium):
+    from playwright.sync_api import expect
+
+    import app
+    from digitgen import generate
+
+    with app_page(app_url, chromium, query="?digit=3&seed=99", phone=True) as page:
+        gallery_sources(page)
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 99, generator=app.generator))
+        expect(page.locator("#link-note")).to_be_hidden()
+        first = gallery_sources(page)
+        page.locator("#next-seed").click()  # ▶: the neighbouring seed
+        page.wait_for_function(
+            f"old => {{ const s = {LOADED}.map(i => i.src); return s.length === 5 && s.some(x => !old.includes(x)); }}",
+            arg=first,
+            timeout=30_000,
+        )
+        gallery_sources(page)
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=app.generator))
+        query = parse_qs(urlsplit(page.url).query)
+        assert (query["tab"], query["digit"], query["seed"]) == (["digit"], ["3"], ["100"])
+        page.locator("#copy-link").click()
+        expect(page.locator("#copy-link")).to_have_text("✓ Link copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == page.url
+        page.goto(copied)  # the copied link opens on exactly the digits that were on screen
+        gallery_sources(page)
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=app.generator))
+
+
+def test_a_link_to_a_tab_shows_that_tabs_result(app_url, chromium):
+    import app
+    from digitgen.handwriting import write_number
+
+    with app_page(app_url, chromium, query="?tab=number&text=12%2034&seed=5", phone=True) as page:
+        page.wait_for_function(
+            "[...document.querySelectorAll('#number img')].filter(i => i.complete && i.naturalWidth > 0).length === 5",
+            timeout=30_000,
+        )
+        shown = [np.asarray(Image.open(io.BytesIO(page.request.get(src).body()))) for src in
+                 page.locator("#number img").evaluate_all("imgs => imgs.map(i => i.src)")]  # fmt: skip
+        assert page.get_by_role("tab", name="Write a number").get_attribute("aria-selected") == "true"
+    expected = write_number("12 34", 5, n=5, generator=app.generator)
+    assert all(np.array_equal(a, b) for a, b in zip(shown, expected, strict=True))
+
+
+def test_a_link_with_junk_opens_on_the_defaults_with_a_note(app_url, chromium):
+    from playwright.sync_api import expect
+
+    import app
+    from digitgen import generate
+
+    junk = "?tab=nowhere&digit=eleven&seed=-4&neatness=0.33&frames=99&text=abc"
+    with app_page(app_url, chromium, query=junk, phone=True) as page:
+        note = page.locator("#link-note")
+        expect(note).to_be_visible(timeout=30_000)
+        gallery_sources(page)
+        assert np.array_equal(pixels(page, "#digits"), generate(7, 42, generator=app.generator))
+        text = note.inner_text()
+        query = parse_qs(urlsplit(page.url).query)
+    for name in ("tab=nowhere", "digit=eleven", "seed=-4", "neatness=0.33", "frames=99", "text=abc"):
+        assert name in text
+    assert (query["digit"], query["seed"], query["tab"]) == (["7"], ["42"], ["digit"])  # the address now reads true

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,8 +97,10 @@ class Soak:
         self.url = wait_for(self.process, port, self.name)
 
     def stop(self) -> None:
+        """Stop the server and delete its folders."""
         self.process.terminate()
         self.process.wait(timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.process.pid}/status").read_text()

@@ -1,7 +1,7 @@
 """Draws the README's pictures from the shipped weights: ``python docs/make_figures.py``.
 
 Writes docs/samples.png, number.png, same_hand.png, morph.gif, neatness.png and, when Debian's
-chromium is installed, app.png (a screenshot of the running app).
+chromium is installed, app.png and app_phone.png (the running app on a desktop and on a phone).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def stack(lines: list[np.ndarray], pad: int = 4) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def screenshot_app(path: Path) -> None:
+def screenshot_app(desktop: Path, phone: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(DOCS.parent))  # app.py lives at the repository root
@@ -38,14 +38,20 @@ def screenshot_app(path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    loaded = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
+    touch = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+    screens = [
+        (desktop, {"viewport": {"width": 1100, "height": 760}}),
+        (phone, {"viewport": {"width": 390, "height": 844}, **touch}),
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1100, "height": 760})
-        page.goto(f"http://127.0.0.1:{port}/")
-        loaded = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
-        page.wait_for_function(f"{loaded}.length === 5")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(path))
+        for path, screen in screens:
+            page = browser.new_context(**screen).new_page()
+            page.goto(f"http://127.0.0.1:{port}/?digit=7&seed=42")
+            page.wait_for_function(f"{loaded}.length === 5")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(path))
         browser.close()
     app.demo.close()
 
@@ -60,7 +66,7 @@ def main() -> None:
     rows = np.concatenate([generate(4, 5, n=10, neatness=v, generator=g) for v in (0.0, 0.5, 1.0)])
     save_png(upscale(grid(rows, cols=10), 2), DOCS / "neatness.png")
     if shutil.which("chromium"):
-        screenshot_app(DOCS / "app.png")
+        screenshot_app(DOCS / "app.png", DOCS / "app_phone.png")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import numpy as np
 
 import digitgen
 from app_files import HandedOutFiles
-from app_link import COPY_JS, FRAMES_MAX, KEEP_CURRENT_JS, NEATNESS_STEP, TABS, from_query
+from app_link import COPY_JS, FIELDS, FRAMES_MAX, KEEP_CURRENT_JS, NEATNESS_STEP, TABS, from_query
 from digitgen.capture import Capture, capture, strokes
 from digitgen.card import summary
 from digitgen.dataset import dataset_zip
@@ -329,9 +329,15 @@ def random_seed() -> int:
 
 
 def open_link(request: gr.Request) -> tuple:
-    """The page as its link asks: the tab and the controls, and a note naming any value that was not valid."""
-    state, note = from_query(request.query_params)
-    return (gr.Tabs(selected=state.tab), *astuple(state), gr.Markdown(note, visible=bool(note)))
+    """The page as its link asks: the tab and the controls, and a note naming any value that was not valid.
+
+    What the link leaves out is left as it is, so a tab clicked before the page has loaded stays open.
+    """
+    query = request.query_params
+    state, note = from_query(query)
+    tab = gr.Tabs(selected=state.tab) if "tab" in query else gr.skip()
+    controls = [value if name in query else gr.skip() for name, value in zip(FIELDS, astuple(state), strict=True)]
+    return (tab, *controls, gr.Markdown(note, visible=bool(note)))
 
 
 def show_link(

@@ -26,6 +26,10 @@ from gradio.utils import get_upload_folder
 
 from digitgen.images import png_bytes
 
+# An upload waits in the queue before its event opens it: with 10 callers a capture waited up to
+# 40 s here. Gradio's files are kept at least this long, whatever the retention.
+UPLOAD_MIN_SECONDS = 600
+
 
 def seconds_from_env(name: str, default: int) -> int:
     """A whole number of seconds from the environment variable ``name``, else ``default``."""
@@ -65,13 +69,14 @@ class HandedOutFiles:
         Call with ``lock`` held: then no event is between making one of our folders and writing into
         it, and a file of ours handed out again has been touched already, so only unused ones go.
         Gradio writes an upload into a folder it has just made, without our lock: its empty folders
-        go only when as old as the files.
+        go only when as old as the files. Gradio's files (uploads) stay at least UPLOAD_MIN_SECONDS.
         """
-        cutoff = time.time() - self.keep_seconds
+        now = time.time()
+        ours, gradios = now - self.keep_seconds, now - max(self.keep_seconds, UPLOAD_MIN_SECONDS)
         removed = 0
         for path in sorted(self.cache.rglob("*"), reverse=True):  # files before the folders holding them
             try:
-                old = path.stat().st_mtime < cutoff
+                old = path.stat().st_mtime < (ours if path.is_relative_to(self.folder) else gradios)
                 if path.is_file():
                     if old:
                         path.unlink()

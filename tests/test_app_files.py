@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app_files import HandedOutFiles, seconds_from_env
+from app_files import UPLOAD_MIN_SECONDS, HandedOutFiles, seconds_from_env
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_old_files_are_swept_and_files_in_use_are_kept(files):
 def test_the_sweep_covers_gradios_own_files_and_prunes_its_records(files):
     """Uploads land in Gradio's cache beside our folder: old ones go too, and every file gone is
     dropped from the sets in which Gradio records the files it served (they grew without end)."""
-    long_ago = time.time() - files.keep_seconds - 60
+    long_ago = time.time() - max(files.keep_seconds, UPLOAD_MIN_SECONDS) - 60
     upload = files.cache / "3f2a" / "sketch.png"
     upload.parent.mkdir()
     upload.write_bytes(b"an old upload")
@@ -77,6 +77,20 @@ def test_the_sweep_covers_gradios_own_files_and_prunes_its_records(files):
     with files.lock:
         files.sweep()
     assert not upload.parent.exists() and not arriving.exists() and files.folder.is_dir()
+
+
+def test_an_upload_waiting_in_the_queue_outlives_a_short_retention(tmp_path):
+    """A retention shorter than a queue's wait must not delete an upload before its event opens it."""
+    files = HandedOutFiles(keep_seconds=60, sweep_seconds=15, cache=tmp_path)
+    a_while_ago = time.time() - 120
+    upload, ours = tmp_path / "5e7b" / "drawing.png", Path(files.png(np.full((28, 28), 3, dtype=np.uint8)))
+    upload.parent.mkdir()
+    upload.write_bytes(b"a drawing, queued")
+    for path in (upload, ours):
+        os.utime(path, (a_while_ago, a_while_ago))
+    with files.lock:
+        files.sweep()
+    assert upload.exists() and not ours.exists()  # ours go after the retention, uploads after UPLOAD_MIN_SECONDS
 
 
 def test_a_request_after_the_sweep_period_sweeps(files):

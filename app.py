@@ -78,8 +78,8 @@ def endpoint(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     Gradio would run it on any of its 40 pool threads. Each thread that runs torch keeps memory of
     its own (a glibc malloc arena with freed activations kept for reuse, see digitgen/malloc.py),
-    so a Space's memory kept rising for hours as more of them took turns; with two threads it
-    levels off at once (docs/experiments.md). Two, so a long job (a capture, a dataset) leaves one free.
+    so a Space's memory rose as more of them took turns (+123 MB in 4 minutes under load); with two
+    threads, +8 MB (docs/experiments.md). Two, so a long job (a capture, a dataset) leaves one free.
     """
 
     @functools.wraps(fn)

@@ -21,7 +21,7 @@ import numpy as np
 
 import digitgen
 from app_files import HandedOutFiles
-from app_link import COPY_JS, FIELDS, FRAMES_MAX, KEEP_CURRENT_JS, NEATNESS_STEP, TABS, from_query
+from app_link import COPY_JS, FIELDS, FRAMES_MAX, KEEP_CURRENT_JS, NEATNESS_STEP, TABS, PageState, from_query
 from digitgen.capture import Capture, capture, strokes
 from digitgen.card import summary
 from digitgen.dataset import dataset_zip
@@ -34,6 +34,7 @@ from digitgen.sample import MAX_SEED, morph, style_row
 
 GALLERY_SIZE = 5
 DATASET_MAX_PER_DIGIT = 1000  # a download made while the user waits (≈ 5 s); more is the command's job
+SHOWN = PageState()  # what the page shows before a link or a click changes it (a link's defaults)
 PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
@@ -353,8 +354,8 @@ def show_link(
     return generate(digit, seed, neatness), *shown.get(tab, lambda: (skip,) * 4)()
 
 
-def digit_picker() -> gr.Radio:
-    picker = gr.Radio(list(range(10)), value=7, label="Digit")
+def digit_picker(value: int) -> gr.Radio:
+    picker = gr.Radio(list(range(10)), value=value, label="Digit")
     # Gradio 6.31 declares every Radio's value a string, so MCP clients refused to send 7 (and the
     # Radio refuses "7"): declare what it takes, whole numbers.
     picker.api_info = lambda: {"type": "integer", "enum": list(range(10)), "title": "Digit"}
@@ -391,25 +392,25 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cac
         gr.Markdown(f"⚠️ **{generator.warning}**", elem_id="model-warning")
     link_note = gr.Markdown(visible=False, elem_id="link-note")
     with gr.Row(equal_height=True):
-        seed = seed_slider("Seed", 42, elem_id="seed")
+        seed = seed_slider("Seed", SHOWN.seed, elem_id="seed")
         with gr.Row(elem_id="seed-buttons"):
             previous_seed = gr.Button("◀", size="md", elem_id="previous-seed")
             next_seed = gr.Button("▶", size="md", elem_id="next-seed")
             dice = gr.Button("🎲 Random", size="md")
             copy_link = gr.Button("🔗 Copy link", size="md", elem_id="copy-link")
-        neatness = gr.Slider(0, 1, value=DEFAULT_NEATNESS, step=NEATNESS_STEP, label="Neatness (wild → neat)")
-    tab_shown = gr.Textbox("digit", visible=False)  # the open tab's id, for links
+        neatness = gr.Slider(0, 1, value=SHOWN.neatness, step=NEATNESS_STEP, label="Neatness (wild → neat)")
+    tab_shown = gr.Textbox(SHOWN.tab, visible=False)  # the open tab's id, for links
 
     with gr.Tabs() as tabs:
         with gr.Tab(TABS["digit"], id="digit") as digit_tab:
-            digit = digit_picker()
+            digit = digit_picker(SHOWN.digit)
             go = gr.Button("Generate", variant="primary")
             digits_out = gallery("Five handwritten samples · what the classifier reads", GALLERY_SIZE, elem_id="digits")
             with gr.Row():
                 grid_file = gr.DownloadButton("⬇ PNG grid", size="sm")
                 zip_file = gr.DownloadButton("⬇ ZIP of 28×28 PNGs", size="sm")
         with gr.Tab(TABS["number"], id="number") as number_tab:
-            text = gr.Textbox("2026", label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
+            text = gr.Textbox(SHOWN.text, label=f"Number (digits and spaces, up to {MAX_CHARS})", max_lines=1)
             write = gr.Button("Write it", variant="primary")
             number_out = gallery("Five ways to write it", 1, elem_id="number")
         with gr.Tab(TABS["hand"], id="hand") as hand_tab:
@@ -417,9 +418,9 @@ with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cac
             hand_out = gallery("One noise vector, ten digits", 10)
         with gr.Tab(TABS["morph"], id="morph") as morph_tab:
             with gr.Row():
-                morph_digit_in = digit_picker()
-                seed_to = seed_slider("Morph to seed", 7)
-                frames = gr.Slider(2, FRAMES_MAX, value=10, step=1, precision=None, label="Frames")
+                morph_digit_in = digit_picker(SHOWN.morph_digit)
+                seed_to = seed_slider("Morph to seed", SHOWN.seed_to)
+                frames = gr.Slider(2, FRAMES_MAX, value=SHOWN.frames, step=1, precision=None, label="Frames")
             morph_go = gr.Button("Morph", variant="primary")
             morph_out = gallery("Frames", 10)
             morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -76,8 +77,9 @@ class HandedOutFiles:
         removed = 0
         for path in sorted(self.cache.rglob("*"), reverse=True):  # files before the folders holding them
             try:
-                old = path.stat().st_mtime < (ours if path.is_relative_to(self.folder) else gradios)
-                if path.is_file():
+                status = path.stat()
+                old = status.st_mtime < (ours if path.is_relative_to(self.folder) else gradios)
+                if stat.S_ISREG(status.st_mode):
                     if old:
                         path.unlink()
                         removed += 1

@@ -12,7 +12,7 @@ import argparse
 from common import DATA, report
 
 from digitgen import load_generator
-from digitgen.evaluate import evaluate
+from digitgen.evaluate import Meter
 
 SETTINGS = [0.0, 0.25, 0.5, 0.75, 1.0]
 
@@ -23,9 +23,10 @@ def main() -> None:
     p.add_argument("--n-per-digit", type=int, default=500)
     a = p.parse_args()
     generator = load_generator(a.model)
+    meter = Meter(DATA, a.n_per_digit)
     rows = []
     for neatness in SETTINGS:
-        figs = evaluate(generator, DATA, a.n_per_digit, neatness=neatness, real_floor=False)
+        figs = meter.measure(generator, neatness=neatness)
         rows.append({k: figs[k] for k in ("neatness", "accuracy", "fid", "precision", "recall", "diversity")})
     report(
         "neatness",

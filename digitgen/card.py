@@ -71,6 +71,20 @@ def trained_how(training: dict[str, Any]) -> str:
     return text + (f" ({training['compute_dtype']})" if "compute_dtype" in training else "")
 
 
+def targets_text(targets: dict[str, float], unmet: list[str]) -> str:
+    bar = (
+        f"accuracy ≥ {targets['accuracy']:.0%}, every digit ≥ {targets['lowest_digit']:.0%}, "
+        f"FID ≤ {targets['fid_over_floor']:g} × the floor's, precision ≥ {targets['precision']:g}, "
+        f"recall ≥ {targets['recall']:g}"
+    )
+    return f"Release targets ({bar}): " + ("short of " + ", ".join(unmet) if unmet else "every one met") + "."
+
+
+def first_met(when: dict[str, Any]) -> str:
+    minutes, n = when["train_seconds"] / 60, when["n_per_digit"]
+    return f"after {minutes:.1f} training minutes (epoch {when['epoch']}; the run's evaluation, {n} per digit)"
+
+
 def metrics_table(metrics: dict[str, Any]) -> str:
     floor = metrics.get("real_floor") or {}
     rows = ["| figure | this model | real MNIST (floor) | meaning |", "|---|---|---|---|"]
@@ -128,6 +142,8 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             metrics_table(metrics),
             "",
         ]
+        if "targets" in metrics:
+            lines += [targets_text(metrics["targets"], metrics["unmet"]), ""]
     if training:
         lines += [
             "## Training",
@@ -135,6 +151,11 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             f"- command: `{training.get('command') or 'digitgen.train.train(...)'}`",
             f"- {trained_how(training)} (torch {training.get('torch', '?')})",
             *(f"- {key}: {training[key]}" for key in ("kept", "note") if key in training),
+            *(
+                [f"- every release target first met {first_met(training['targets_first_met'])}"]
+                if training.get("targets_first_met")
+                else []
+            ),
             "",
             "```json",
             json.dumps(training.get("config", {}), indent=2),

@@ -11,6 +11,7 @@ digitgen's FID only with figures from this same meter, e.g. its ``real_floor``:
   how many samples look real, and how much of the real data the samples cover.
 * ``diversity``: mean pairwise feature distance within a digit; near 0 means mode collapse.
 * ``real_floor``: the same figures for real MNIST *train* images against MNIST test.
+* ``unmet``: which of the release targets (:data:`TARGETS`) the figures miss; empty when all are met.
 
 * ``cas`` / ``cas_real`` (with ``--cas``): the train-on-synthetic score. The same classifier, trained
   on generated digits alone, then on as many real ones, tested on MNIST test (see :func:`cas`).
@@ -45,6 +46,8 @@ from .models import NUM_CLASSES, Generator, load_safetensors
 CLASSIFIER_DIR = Path(__file__).parent / "weights" / "classifier"
 FEATURE_DIM = 128
 KNN_K = 3
+# What a release must reach, read at 1,000 samples per digit: FID as a multiple of the real floor's
+TARGETS = {"accuracy": 0.99, "lowest_digit": 0.97, "fid_over_floor": 1.5, "precision": 0.8, "recall": 0.8}
 
 
 class DigitClassifier(nn.Module, PyTorchModelHubMixin, library_name="digitgen", license="mit", tags=["mnist"]):
@@ -165,6 +168,23 @@ def figures(
     }
 
 
+def unmet_targets(figs: dict[str, Any], floor_fid: float) -> list[str]:
+    """The :data:`TARGETS` that ``figs`` misses, each as a short phrase; empty when it meets them all."""
+    lowest = min(figs["per_digit_accuracy"])
+    checks = [
+        ("accuracy", figs["accuracy"], ">=", TARGETS["accuracy"]),
+        ("lowest digit", lowest, ">=", TARGETS["lowest_digit"]),
+        ("fid", figs["fid"], "<=", TARGETS["fid_over_floor"] * floor_fid),
+        ("precision", figs["precision"], ">=", TARGETS["precision"]),
+        ("recall", figs["recall"], ">=", TARGETS["recall"]),
+    ]
+    return [
+        f"{name} {value:.4g} {'<' if sign == '>=' else '>'} {bar:.4g}"
+        for name, value, sign, bar in checks
+        if (value < bar if sign == ">=" else value > bar)
+    ]
+
+
 def generated_set(
     generator: Generator, n_per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNESS
 ) -> DigitSet:
@@ -178,24 +198,42 @@ def rounded(figs: dict[str, Any], places: int = 4) -> dict[str, Any]:
     return {k: round(v, places) if isinstance(v, float) else v for k, v in figs.items()}
 
 
+class Meter:
+    """The meter, set up once for many measurements (a training run's evaluations, a sweep).
+
+    MNIST test is the reference; the floor is the same figures for ``n_per_digit`` real MNIST
+    *train* digits of each digit, so a generator's figures and the targets' FID bar share one
+    sample size.
+    """
+
+    def __init__(self, data_root: str | Path, n_per_digit: int = 1000):
+        self.n_per_digit = n_per_digit
+        self.reference = load_mnist(data_root, train=False)
+        self.ref_feats, _ = read_images(self.reference.images)
+        real = load_mnist(data_root, train=True).per_digit(n_per_digit)
+        self.floor = rounded(figures(real.images, real.labels, self.reference, self.ref_feats))
+
+    def measure(self, generator: Generator, seed: int = 0, neatness: float = DEFAULT_NEATNESS) -> dict[str, Any]:
+        """The JSON-ready report: the figures, the real floor beside them, and the targets they miss."""
+        fake = generated_set(generator, self.n_per_digit, seed, neatness)
+        report: dict[str, Any] = {"n_per_digit": self.n_per_digit, "seed": seed, "neatness": neatness}
+        report.update(rounded(figures(fake.images, fake.labels, self.reference, self.ref_feats)))
+        report["real_floor"] = self.floor
+        report["targets"] = TARGETS
+        report["unmet"] = unmet_targets(report, self.floor["fid"])
+        return report
+
+
 def evaluate(
     generator: Generator,
     data_root: str | Path,
     n_per_digit: int = 1000,
     seed: int = 0,
     neatness: float = DEFAULT_NEATNESS,
-    real_floor: bool = True,
 ) -> dict[str, Any]:
-    """The meter's JSON-ready report for ``generator``, optionally beside the real-data floor."""
+    """The meter's report for one generator (:meth:`Meter.measure`), with the seconds it took."""
     start = time.perf_counter()
-    reference = load_mnist(data_root, train=False)
-    ref_feats, _ = read_images(reference.images)
-    fake = generated_set(generator, n_per_digit, seed, neatness)
-    report: dict[str, Any] = {"n_per_digit": n_per_digit, "seed": seed, "neatness": neatness}
-    report.update(rounded(figures(fake.images, fake.labels, reference, ref_feats)))
-    if real_floor:
-        real = load_mnist(data_root, train=True).per_digit(n_per_digit)
-        report["real_floor"] = rounded(figures(real.images, real.labels, reference, ref_feats))
+    report = Meter(data_root, n_per_digit).measure(generator, seed, neatness)
     report["seconds"] = round(time.perf_counter() - start, 2)
     return report
 

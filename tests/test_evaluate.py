@@ -3,7 +3,7 @@ import torch
 
 from digitgen import load_generator
 from digitgen.data import DigitSet, load_mnist
-from digitgen.evaluate import cas, classifier_accuracy, figures, load_classifier
+from digitgen.evaluate import TARGETS, Meter, cas, classifier_accuracy, evaluate, figures, load_classifier
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,14 @@ def test_train_on_synthetic_scores_a_collapsed_generator_lower(data_root):
     assert shipped["cas_n"] == 2000 and shipped["cas_real_n"] == 2000 and shipped["cas_real"] > 0.93
     assert shipped["cas"] > shipped["cas_real"] - 0.03
     assert collapsed["cas"] < shipped["cas"] - 0.03
+
+
+def test_the_meter_reports_the_targets_a_collapsed_generator_misses(data_root):
+    """One Meter measures many generators exactly as ``evaluate`` does, and names what each misses."""
+    meter = Meter(data_root, n_per_digit=100)
+    generator = load_generator()
+    shipped, neat = meter.measure(generator), meter.measure(generator, neatness=1.0)
+    assert shipped == {k: v for k, v in evaluate(generator, data_root, n_per_digit=100).items() if k != "seconds"}
+    assert shipped["targets"] == TARGETS and shipped["unmet"] != neat["unmet"]
+    assert neat["recall"] < shipped["recall"] - 0.3  # typical digits only: little of MNIST's variety
+    assert [u for u in neat["unmet"] if u.startswith("recall")] == [f"recall {neat['recall']:.4g} < 0.8"]

@@ -5,9 +5,21 @@ import json
 import torch
 from safetensors import safe_open
 
+from digitgen.evaluate import unmet_targets
 from digitgen.hub import load_folder
 from digitgen.sample import generate
-from digitgen.train import CHECKPOINT, TrainConfig, autocast_dtype, main, make_step, new_run
+from digitgen.train import (
+    CHECKPOINT,
+    RECIPES,
+    TrainConfig,
+    autocast_dtype,
+    learning_rate_scale,
+    main,
+    make_step,
+    new_run,
+    parse_args,
+    with_recipe,
+)
 
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
@@ -20,13 +32,16 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     main([*args, "--epochs", "2", "--resume"])  # ~60 more
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 2 * history[0]["step"] > 120
-    assert {"fid", "accuracy", "recall"} <= set(history[-1])
+    assert {"fid", "accuracy", "recall", "lowest_digit", "fid_floor"} <= set(history[-1])
+    assert any(phrase.startswith("recall") for phrase in history[-1]["unmet"])  # 120 small steps: far from it
     assert (out / "grids" / "epoch_002.png").exists() and (out / "best" / "model.safetensors").exists()
     best = load_folder(out / "best").info["training"]
     assert best["epochs"] in (1, 2) and f"after epoch {best['epochs']}" in (out / "best" / "README.md").read_text()
 
     generator = load_folder(out / "model")
     assert generator.info["training"]["epochs"] == 2
+    assert generator.info["training"]["targets_first_met"] is None
+    assert generator.info["training"]["config"]["recipe"] == "cpu"  # chosen by the machine
     assert generator.info["training"]["compute_dtype"] == "float32"  # CPU: no autocast
     assert "(float32)" in (out / "model" / "README.md").read_text()
     assert (generator.width, generator.width_28) == (24, 8)  # the sizes travel in config.json
@@ -86,3 +101,42 @@ def test_bf16_only_where_the_gpu_computes_it_natively(monkeypatch):
         assert autocast_dtype(cuda) is expected
         assert autocast_dtype(cuda, amp=False) is None
     assert autocast_dtype(torch.device("cpu")) is None
+
+
+def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")  # a device object needs no GPU
+    assert with_recipe(TrainConfig(), cpu).batch_size == RECIPES["cpu"]["batch_size"]
+    gpu = with_recipe(TrainConfig(), cuda)
+    assert (gpu.recipe, gpu.epochs, gpu.batch_size) == ("gpu", RECIPES["gpu"]["epochs"], RECIPES["gpu"]["batch_size"])
+    cfg, _ = parse_args(["--recipe", "gpu", "--epochs", "3", "--lr-d", "1e-3"])
+    mine = with_recipe(cfg, cpu)
+    assert (mine.recipe, mine.epochs, mine.lr_d, mine.batch_size) == ("gpu", 3, 1e-3, RECIPES["gpu"]["batch_size"])
+    try:
+        with_recipe(TrainConfig(recipe="tpu"), cpu)
+    except ValueError as e:
+        assert "auto, cpu or gpu" in str(e)
+    else:
+        raise AssertionError("an unknown recipe was accepted")
+
+
+def test_learning_rates_hold_then_fall_along_a_cosine_to_their_floor():
+    cfg = TrainConfig(epochs=4, decay_from=0.5, decay_to=0.1)
+    scales = [learning_rate_scale(cfg, step, steps_per_epoch=100) for step in range(400)]
+    assert scales[:200] == [1.0] * 200
+    assert all(a >= b for a, b in zip(scales[200:], scales[201:], strict=False))
+    assert abs(scales[300] - 0.55) < 0.01 and abs(scales[399] - 0.1) < 0.001
+    assert learning_rate_scale(TrainConfig(epochs=4, decay_from=1.0), 399, 100) == 1.0
+
+
+def test_the_targets_name_what_a_generator_misses():
+    shipped = {
+        "accuracy": 0.9911,
+        "per_digit_accuracy": [0.997, 0.978],
+        "fid": 0.177,
+        "precision": 0.803,
+        "recall": 0.807,
+    }
+    assert unmet_targets(shipped, floor_fid=0.167) == []
+    collapsed = {**shipped, "recall": 0.41, "per_digit_accuracy": [0.99, 0.95]}
+    assert unmet_targets(collapsed, floor_fid=0.167) == ["lowest digit 0.95 < 0.97", "recall 0.41 < 0.8"]
+    assert unmet_targets(shipped, floor_fid=0.1) == ["fid 0.177 > 0.15"]

@@ -293,7 +293,7 @@ class Discriminator(nn.Module):
         return self.head(features).squeeze(1) + (features * self.project(y)).sum(1)
 
 
-def make_models(arch: str = "conv", **overrides: int) -> tuple[Generator, Discriminator]:
-    """A fresh (G, D) pair with the architecture's defaults, optionally overridden."""
+def make_models(arch: str = "conv", width_d: int | None = None, **overrides: int) -> tuple[Generator, Discriminator]:
+    """A fresh (G, D) pair with the architecture's defaults, optionally overridden; ``width_d``: D's own width."""
     cfg = {**ARCH_DEFAULTS[check_arch(arch)], **overrides}
-    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=cfg["width"])
+    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=width_d or cfg["width"])

@@ -27,6 +27,13 @@ def test_shapes_and_range(arch):
     assert D(x, y).shape == (6,)
 
 
+def test_the_discriminator_can_be_narrower_than_the_generator():
+    G, D = make_models("conv", width_d=32)
+    assert G.width == 48 and D.features[0].out_channels == 32 and D.features[2].out_channels == 64
+    y = torch.arange(4)
+    assert D(G(torch.randn(4, G.z_dim), y), y).shape == (4,)
+
+
 def test_mlp_keeps_the_documented_architecture():
     G, D = make_models("mlp")
     sizes = [m.out_features for m in G.mlp if isinstance(m, torch.nn.Linear)]

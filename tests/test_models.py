@@ -3,6 +3,8 @@ import json
 import pytest
 import torch
 
+from digitgen.card import model_card_text
+from digitgen.evaluate import TARGETS
 from digitgen.hub import load_folder
 from digitgen.models import (
     NUM_CLASSES,
@@ -151,3 +153,22 @@ def test_saved_config_is_the_current_one_even_when_given_none(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text())["info"]["metrics"] == {"accuracy": 0.5}
     card = (tmp_path / "README.md").read_text()
     assert "| accuracy | 0.5 |" in card and "24-channel stage at full 28×28 resolution" in card
+
+
+def test_the_card_says_which_release_targets_are_met_and_when():
+    G, _ = make_models("conv")
+    metrics = {"accuracy": 0.99, "recall": 0.77, "targets": TARGETS, "unmet": ["recall 0.77 < 0.8"]}
+    G.info = {"metrics": metrics, "training": {"targets_first_met": None}}
+    card = model_card_text(G.config)
+    assert "Release targets (accuracy ≥ 99%, every digit ≥ 97%, FID ≤ 1.5 × the floor's" in card
+    assert "short of recall 0.77 < 0.8." in card and "first met" not in card
+    G.info = {
+        "metrics": {**metrics, "unmet": []},
+        "training": {"targets_first_met": {"epoch": 9, "train_seconds": 822, "n_per_digit": 1000}},
+    }
+    card = model_card_text(G.config)
+    assert "every one met." in card
+    assert (
+        "every release target first met after 13.7 training minutes (epoch 9; the run's evaluation, 1000 per digit)"
+        in card
+    )

@@ -347,12 +347,12 @@ def train(
     shows a live sample grid with it).
     """
     device = pick_device(cfg.device)
-    cfg = with_recipe(cfg, device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_mnist(cfg.data, train=True, download=cfg.download).subset(cfg.subset).to(device)
-    meter = Meter(cfg.data, cfg.eval_n) if cfg.eval_every else None  # MNIST test's features, read once
     run = new_run(cfg, device)
+    cfg = run.cfg  # the recipe's values filled in
+    meter = Meter(cfg.data, cfg.eval_n) if cfg.eval_every else None  # MNIST test's features, read once
     if resume and (out / CHECKPOINT).exists():
         run.load(out / CHECKPOINT, device)
         print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)

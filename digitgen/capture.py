@@ -62,6 +62,8 @@ def open_image(source: str | Path | bytes | Image.Image | np.ndarray) -> Image.I
     else:
         try:
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        except FileNotFoundError:  # e.g. an upload the server has since cleared away
+            raise ValueError("the image file is not there (any more): send the image again") from None
         except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:
             raise ValueError(f"that is not an image file (PNG, JPEG, WebP, …): {type(e).__name__}") from None
     if max(image.size) > MAX_SIDE:

@@ -61,6 +61,7 @@ def test_mnist_digits_come_through_nearly_unchanged():
         (Image.new("RGB", (300, 300), "white"), "the drawing is empty"),
         (Image.new("RGBA", (300, 300), (0, 0, 0, 0)), "the drawing is empty"),
         (b"not an image at all", "that is not an image file"),
+        ("/nonexistent/drawing.png", r"the image file is not there \(any more\)"),
         (Image.new("L", (5000, 100)), "that image is 5000 × 100 pixels"),
     ],
 )

@@ -20,6 +20,7 @@ from pathlib import Path
 from common import RESULTS, report
 
 from digitgen.evaluate import TARGETS
+from digitgen.train import first_all_met
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -27,7 +28,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def curve(run: Path) -> dict[str, object]:
     history = [h for h in json.loads((run / "history.json").read_text()) if "accuracy" in h]
     training = json.loads((run / "model" / "config.json").read_text())["info"]["training"]
-    met = next((h for h in history if h.get("unmet") == []), None)  # logs before the targets have no "unmet"
+    met = first_all_met(history)  # None also for logs written before the targets, which have no "unmet"
     return {
         "run": str(run),
         "command": training["command"],

@@ -230,10 +230,16 @@ def evaluate(
     n_per_digit: int = 1000,
     seed: int = 0,
     neatness: float = DEFAULT_NEATNESS,
+    meter: Meter | None = None,
 ) -> dict[str, Any]:
-    """The meter's report for one generator (:meth:`Meter.measure`), with the seconds it took."""
+    """The meter's report for one generator (:meth:`Meter.measure`), with the seconds it took.
+
+    ``meter``: one already set up (a training run's), used when it reads ``n_per_digit`` samples too.
+    """
     start = time.perf_counter()
-    report = Meter(data_root, n_per_digit).measure(generator, seed, neatness)
+    if meter is None or meter.n_per_digit != n_per_digit:
+        meter = Meter(data_root, n_per_digit)
+    report = meter.measure(generator, seed, neatness)
     report["seconds"] = round(time.perf_counter() - start, 2)
     return report
 

@@ -395,7 +395,7 @@ def train(
         met = first_all_met(history)
         final.info["training"]["targets_first_met"] = met and {**met, "n_per_digit": cfg.eval_n}
     if cfg.final_eval_n:
-        final.info["metrics"] = evaluate(final, cfg.data, cfg.final_eval_n, seed=cfg.seed)
+        final.info["metrics"] = evaluate(final, cfg.data, cfg.final_eval_n, seed=cfg.seed, meter=meter)
     (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
     final.save_pretrained(out / "model")
     return out / "model"

@@ -64,6 +64,9 @@ def test_the_meter_reports_the_targets_a_collapsed_generator_misses(data_root):
     generator = load_generator()
     shipped, neat = meter.measure(generator), meter.measure(generator, neatness=1.0)
     assert shipped == {k: v for k, v in evaluate(generator, data_root, n_per_digit=100).items() if k != "seconds"}
+    reused = evaluate(generator, data_root, n_per_digit=100, meter=meter)  # a training run's meter, set up once
+    assert shipped == {k: v for k, v in reused.items() if k != "seconds"}
+    assert evaluate(generator, data_root, n_per_digit=50, meter=meter)["n_per_digit"] == 50  # not a meter of 100
     assert shipped["targets"] == TARGETS and shipped["unmet"] != neat["unmet"]
     assert neat["recall"] < shipped["recall"] - 0.3  # typical digits only: little of MNIST's variety
     assert [u for u in neat["unmet"] if u.startswith("recall")] == [f"recall {neat['recall']:.4g} < 0.8"]

@@ -41,6 +41,8 @@ GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the std
 # What each kind of machine trains unless told otherwise (``--recipe auto`` picks by the device).
 # A CPU is arithmetic-bound: small batches, the most updates per image, and a narrower discriminator
 # (more than half of a step's arithmetic at width 48; at 32 an epoch takes about 0.6x as long).
+# torch.compile fuses the generator's BatchNorm and elementwise work into C++ loops around oneDNN's
+# convolutions: about 1.2x the images per second on the CPU, for some 45 s of compiling in the first step.
 # A GPU is launch-bound at these sizes: big batches cost little more per step than small ones.
 RECIPES: dict[str, dict[str, Any]] = {
     "cpu": {
@@ -51,6 +53,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "decay_from": 0.5,
         "eval_every": 1,
         "width_d": 32,
+        "compile": True,
     },
     "gpu": {
         "epochs": 76,
@@ -59,6 +62,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "lr_d": 4e-4,
         "decay_from": 1.0,
         "eval_every": 4,
+        "compile": False,
     },
 }
 
@@ -89,7 +93,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # bf16 autocast on GPUs that compute bf16 natively (Ampere and later); ignored elsewhere
-    compile: bool = False
+    compile: bool | None = None  # R: torch.compile each network (eager where this machine cannot compile)
     subset: int | None = None  # train on the first N images only (quick runs, tests)
     eval_every: int | None = None  # R: epochs between the meter's checks (0: never)
     eval_n: int = 1000  # samples per digit for those checks (1,000: the meter's own, which the targets assume)
@@ -212,8 +216,23 @@ def machine_name(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
+def can_compile(device: torch.device) -> bool:
+    """Whether ``torch.compile`` builds kernels here: on a CPU it needs a working C++ compiler."""
+    try:
+        torch.compile(lambda x: x * 2 + 1)(torch.ones(2, device=device))
+    except RuntimeError as error:  # dynamo wraps a missing or broken toolchain in BackendCompilerFailed
+        print(
+            f"torch.compile cannot build kernels here, so training runs eagerly ({str(error).splitlines()[0]})",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     cfg = with_recipe(cfg, device)
+    if cfg.compile and not can_compile(device):
+        cfg = replace(cfg, compile=False)  # the run's config, checkpoint and card say what really ran
     torch.manual_seed(cfg.seed)
     sizes = {"width": cfg.width, "z_dim": cfg.z_dim, "width_28": cfg.width_28}
     width_d = cfg.width_d if cfg.arch == "conv" else None  # the MLP's discriminator keeps its own width
@@ -407,7 +426,7 @@ def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         default = getattr(defaults, f.name)
-        if isinstance(default, bool):
+        if isinstance(default, bool) or f.type == "bool | None":
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         else:
             kind = type(default) if default is not None else float if "float" in str(f.type) else int

@@ -3,6 +3,7 @@
 import json
 
 import torch
+import torch._inductor.config
 from safetensors import safe_open
 
 from digitgen.evaluate import unmet_targets
@@ -13,6 +14,7 @@ from digitgen.train import (
     RECIPES,
     TrainConfig,
     autocast_dtype,
+    can_compile,
     learning_rate_scale,
     main,
     make_step,
@@ -43,6 +45,7 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     assert generator.info["training"]["targets_first_met"] is None
     assert generator.info["training"]["config"]["recipe"] == "cpu"  # chosen by the machine
     assert generator.info["training"]["compute_dtype"] == "float32"  # CPU: no autocast
+    assert generator.info["training"]["config"]["compile"] is can_compile(torch.device("cpu"))  # what ran
     assert "(float32)" in (out / "model" / "README.md").read_text()
     assert (generator.width, generator.width_28) == (24, 8)  # the sizes travel in config.json
     assert generator.centred  # the sampling generator centres its digits like MNIST (the default)
@@ -61,7 +64,7 @@ def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():
         make_step(run, torch.device("cpu"))(real, y, z, r1)
         return [p.grad.clone() for p in run.D.parameters()]
 
-    cfg = TrainConfig(width=16, width_28=8, r1=0.5, r1_every=3)
+    cfg = TrainConfig(width=16, width_28=8, r1=0.5, r1_every=3, compile=False)
     plain, regularized = d_grads(False, cfg), d_grads(True, cfg)
 
     run = new_run(cfg, torch.device("cpu"))
@@ -75,7 +78,7 @@ def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():
 
 
 def test_compiled_step_trains_like_the_eager_one():
-    """``--compile`` (the GPU path's option) runs D's and G's backward passes and R1's double
+    """``--compile`` (the CPU recipe's default) runs D's and G's backward passes and R1's double
     backward, with the eager step's gradients and losses."""
     torch.manual_seed(0)
     real, y, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10, torch.randn(8, 64)
@@ -106,6 +109,8 @@ def test_bf16_only_where_the_gpu_computes_it_natively(monkeypatch):
 def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")  # a device object needs no GPU
     assert with_recipe(TrainConfig(), cpu).batch_size == RECIPES["cpu"]["batch_size"]
+    assert with_recipe(TrainConfig(), cpu).compile and not with_recipe(TrainConfig(), cuda).compile
+    assert not with_recipe(parse_args(["--no-compile"])[0], cpu).compile
     gpu = with_recipe(TrainConfig(), cuda)
     assert (gpu.recipe, gpu.epochs, gpu.batch_size) == ("gpu", RECIPES["gpu"]["epochs"], RECIPES["gpu"]["batch_size"])
     cfg, _ = parse_args(["--recipe", "gpu", "--epochs", "3", "--lr-d", "1e-3"])
@@ -117,6 +122,20 @@ def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
         assert "auto, cpu or gpu" in str(e)
     else:
         raise AssertionError("an unknown recipe was accepted")
+
+
+def test_a_machine_that_cannot_compile_trains_eagerly_and_says_so(monkeypatch, capsys):
+    """Without a working C++ compiler the CPU recipe still trains, and the run records eager."""
+    torch._dynamo.reset()  # forget kernels compiled by earlier tests
+    monkeypatch.setattr(torch._inductor.config.cpp, "cxx", ("/nonexistent/g++",))
+    try:
+        run = new_run(TrainConfig(width=8, width_28=4), torch.device("cpu"))
+    finally:
+        torch._dynamo.reset()
+    assert run.cfg.recipe == "cpu" and run.cfg.compile is False
+    assert "torch.compile cannot build kernels here, so training runs eagerly" in capsys.readouterr().err
+    losses = make_step(run, torch.device("cpu"))(torch.zeros(4, 1, 28, 28), torch.arange(4), torch.randn(4, 64), False)
+    assert torch.isfinite(losses).all()
 
 
 def test_learning_rates_hold_then_fall_along_a_cosine_to_their_floor():

@@ -6,7 +6,7 @@ import torch
 import torch._inductor.config
 from safetensors import safe_open
 
-from digitgen.evaluate import unmet_targets
+from digitgen.evaluate import Meter, unmet_targets
 from digitgen.hub import load_folder
 from digitgen.sample import generate
 from digitgen.train import (
@@ -22,6 +22,8 @@ from digitgen.train import (
     parse_args,
     with_recipe,
 )
+
+MEASURE = Meter.measure
 
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
@@ -52,6 +54,38 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     assert "python -m digitgen.train" in (out / "model" / "README.md").read_text()
     images = generate(5, 0, generator=generator)
     assert images.shape == (5, 28, 28) and images.std() > 10  # not blank after 120 steps
+
+
+def test_the_final_figures_reuse_the_last_epochs_measurement_of_the_same_generator(tmp_path, data_root, monkeypatch):
+    measured = []
+    monkeypatch.setattr(Meter, "measure", lambda self, *a, **k: measured.append(1) or MEASURE(self, *a, **k))
+    args = ["--data", str(data_root), "--out", str(tmp_path), "--subset", "640", "--batch-size", "32", "--no-compile"]
+    main([*args, "--width", "8", "--width-28", "4", "--epochs", "2", "--eval-n", "20", "--final-eval-n", "20"])
+    history = json.loads((tmp_path / "history.json").read_text())
+    metrics = load_folder(tmp_path / "model").info["metrics"]
+    assert len(measured) == 2 and metrics["n_per_digit"] == 20  # one per epoch, none again at the end
+    assert {k: metrics[k] for k in ("fid", "recall", "accuracy")} == {
+        k: history[-1][k] for k in ("fid", "recall", "accuracy")
+    }
+    assert metrics["seconds"] > 0 and "seconds" not in history[-1]
+
+    main(
+        [
+            *args,
+            "--width",
+            "8",
+            "--width-28",
+            "4",
+            "--epochs",
+            "3",
+            "--eval-n",
+            "20",
+            "--final-eval-n",
+            "30",
+            "--resume",
+        ]
+    )
+    assert len(measured) == 4 and load_folder(tmp_path / "model").info["metrics"]["n_per_digit"] == 30
 
 
 def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():

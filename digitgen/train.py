@@ -42,7 +42,7 @@ GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the std
 # A CPU is arithmetic-bound: small batches, the most updates per image, and a narrower discriminator
 # (more than half of a step's arithmetic at width 48; at 32 an epoch takes about 0.6x as long).
 # torch.compile fuses the generator's BatchNorm and elementwise work into C++ loops around oneDNN's
-# convolutions: about 1.2x the images per second on the CPU, for some 45 s of compiling in the first step.
+# convolutions: 1.1-1.25x the images per second on the CPU, for up to 45 s of compiling in the first step.
 # A GPU is launch-bound at these sizes: big batches cost little more per step than small ones.
 RECIPES: dict[str, dict[str, Any]] = {
     "cpu": {
@@ -108,6 +108,8 @@ def with_recipe(cfg: TrainConfig, device: torch.device) -> TrainConfig:
     if name not in RECIPES:
         raise ValueError(f"recipe must be auto, cpu or gpu, got {cfg.recipe!r}")
     unset = {k: v for k, v in RECIPES[name].items() if getattr(cfg, k) is None}
+    if cfg.arch != "conv" and "compile" in unset:  # compiled, the MLP's step ran 0.88x as fast, in turns
+        unset["compile"] = False
     return replace(cfg, recipe=name, **unset)
 
 

@@ -145,6 +145,8 @@ def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
     assert with_recipe(TrainConfig(), cpu).batch_size == RECIPES["cpu"]["batch_size"]
     assert with_recipe(TrainConfig(), cpu).compile and not with_recipe(TrainConfig(), cuda).compile
     assert not with_recipe(parse_args(["--no-compile"])[0], cpu).compile
+    assert not with_recipe(TrainConfig(arch="mlp"), cpu).compile  # slower compiled; --compile still asks for it
+    assert with_recipe(parse_args(["--arch", "mlp", "--compile"])[0], cpu).compile
     gpu = with_recipe(TrainConfig(), cuda)
     assert (gpu.recipe, gpu.epochs, gpu.batch_size) == ("gpu", RECIPES["gpu"]["epochs"], RECIPES["gpu"]["batch_size"])
     cfg, _ = parse_args(["--recipe", "gpu", "--epochs", "3", "--lr-d", "1e-3"])

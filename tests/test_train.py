@@ -23,8 +23,6 @@ from digitgen.train import (
     with_recipe,
 )
 
-MEASURE = Meter.measure
-
 
 def test_train_checkpoint_resume_and_load(tmp_path, data_root):
     out = tmp_path / "run"
@@ -57,35 +55,19 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root):
 
 
 def test_the_final_figures_reuse_the_last_epochs_measurement_of_the_same_generator(tmp_path, data_root, monkeypatch):
-    measured = []
-    monkeypatch.setattr(Meter, "measure", lambda self, *a, **k: measured.append(1) or MEASURE(self, *a, **k))
-    args = ["--data", str(data_root), "--out", str(tmp_path), "--subset", "640", "--batch-size", "32", "--no-compile"]
-    main([*args, "--width", "8", "--width-28", "4", "--epochs", "2", "--eval-n", "20", "--final-eval-n", "20"])
-    history = json.loads((tmp_path / "history.json").read_text())
+    calls, measure = [], Meter.measure
+    monkeypatch.setattr(Meter, "measure", lambda self, *a, **k: calls.append(1) or measure(self, *a, **k))
+    args = ["--data", str(data_root), "--out", str(tmp_path), "--subset", "640", "--batch-size", "32"]
+    args += ["--width", "8", "--width-28", "4", "--eval-n", "20", "--no-compile"]
+    main([*args, "--epochs", "2", "--final-eval-n", "20"])
+    last = json.loads((tmp_path / "history.json").read_text())[-1]
     metrics = load_folder(tmp_path / "model").info["metrics"]
-    assert len(measured) == 2 and metrics["n_per_digit"] == 20  # one per epoch, none again at the end
-    assert {k: metrics[k] for k in ("fid", "recall", "accuracy")} == {
-        k: history[-1][k] for k in ("fid", "recall", "accuracy")
-    }
-    assert metrics["seconds"] > 0 and "seconds" not in history[-1]
+    assert len(calls) == 2 and metrics["n_per_digit"] == 20  # one per epoch, none again at the end
+    assert [metrics[k] for k in ("fid", "recall", "accuracy")] == [last[k] for k in ("fid", "recall", "accuracy")]
+    assert metrics["seconds"] > 0 and "seconds" not in last
 
-    main(
-        [
-            *args,
-            "--width",
-            "8",
-            "--width-28",
-            "4",
-            "--epochs",
-            "3",
-            "--eval-n",
-            "20",
-            "--final-eval-n",
-            "30",
-            "--resume",
-        ]
-    )
-    assert len(measured) == 4 and load_folder(tmp_path / "model").info["metrics"]["n_per_digit"] == 30
+    main([*args, "--epochs", "3", "--final-eval-n", "30", "--resume"])  # more samples than the epochs read
+    assert len(calls) == 4 and load_folder(tmp_path / "model").info["metrics"]["n_per_digit"] == 30
 
 
 def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():

@@ -378,6 +378,8 @@ def train(
         run.load(out / CHECKPOINT, device)
         print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)
     step = make_step(run, device)
+    if cfg.compile and run.epoch < cfg.epochs:  # otherwise the first step's wait looks like a hang
+        print("compiling the networks in the first step (up to a minute; --no-compile skips it)", file=sys.stderr)
     history = run.history
     best_fid = min((h["fid"] for h in history if "fid" in h), default=float("inf"))
     seconds = history[-1]["train_seconds"] if history else 0.0

@@ -62,12 +62,17 @@ def save_checkpoint(
     os.replace(staging, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
 
 
+def checkpoint_metadata(path: Path) -> dict[str, str]:
+    """The small strings a checkpoint carries: the run's config, epoch, step, history, optimizer groups."""
+    with safe_open(str(path), framework="pt") as f:
+        return f.metadata()
+
+
 def load_checkpoint(
     path: Path, networks: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer], device: torch.device
 ) -> dict[str, str]:
     """Load what :func:`save_checkpoint` wrote into the same-named networks and optimizers; returns the metadata."""
-    with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata()
+    meta = checkpoint_metadata(path)
     tensors = load_file(str(path), device=str(device))
     for name, net in networks.items():
         net.load_state_dict(unflat(name, tensors))

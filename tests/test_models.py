@@ -36,6 +36,19 @@ def test_the_discriminator_can_be_narrower_than_the_generator():
     assert D(G(torch.randn(4, G.z_dim), y), y).shape == (4,)
 
 
+def test_the_discriminator_can_think_again_at_7x7():
+    """``depth_d``: 3 x 3 convolutions at 7 x 7 between the strided ones and the minibatch stddev."""
+    _, D = make_models("conv", width_d=32, depth_d=2)
+    extra = [m for m in D.features[5:] if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride) for m in extra] == [(64, 64, (3, 3), (1, 1))] * 2
+    assert isinstance(D.features[-2], MinibatchStd)
+    _, plain = make_models("conv", width_d=32)
+    n_params = sum(p.numel() for p in D.parameters()) - sum(p.numel() for p in plain.parameters())
+    assert n_params == 2 * (64 * 64 * 9 + 64)
+    y = torch.arange(4)
+    assert D(torch.randn(4, 1, 28, 28), y).shape == (4,)
+
+
 def test_mlp_keeps_the_documented_architecture():
     G, D = make_models("mlp")
     sizes = [m.out_features for m in G.mlp if isinstance(m, torch.nn.Linear)]

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 import torch._inductor.config
 from safetensors import safe_open
@@ -33,6 +34,8 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
     assert ("compiling the networks in the first step" in capsys.readouterr().err) is compiled
     with safe_open(str(out / CHECKPOINT), framework="pt") as f:
         assert f.metadata()["epoch"] == "1"
+    with pytest.raises(ValueError, match=r"networks of another shape \(depth_d 1 there, 0 here\): resume with the"):
+        main([*args, "--epochs", "2", "--depth-d", "0", "--resume"])
     main([*args, "--epochs", "2", "--resume"])  # ~60 more
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 2 * history[0]["step"] > 120
@@ -95,6 +98,27 @@ def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():
         torch.testing.assert_close(r - p, e, atol=1e-5, rtol=1e-3)
 
 
+def test_the_noise_read_back_enters_both_players_losses():
+    """``--read-noise λ`` (the CPU recipe's 1) adds λ·|z - D's read-back of z from G(z)|² to D's loss
+    and to G's: D learns to read the noise, G to keep it readable. The GPU recipe and the MLP have none."""
+    torch.manual_seed(0)
+    real, y, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10, torch.randn(8, 64)
+    cpu = torch.device("cpu")
+    losses = []
+    for weight in (1.0, 3.0):  # the same seed: the same networks, read-back head included
+        run = new_run(TrainConfig(width=8, width_28=4, read_noise=weight, compile=False), cpu)
+        losses.append(make_step(run, cpu)(real, y, z, False))
+    run = new_run(TrainConfig(width=8, width_28=4, compile=False), cpu)
+    with torch.no_grad():
+        _, read_back = run.D(run.G(z, y), y, read_noise=True)
+    error = torch.nn.functional.mse_loss(read_back, z)
+    assert error > 0.1
+    torch.testing.assert_close(losses[1][0] - losses[0][0], 2 * error)  # D's loss, before its update
+    assert losses[1][1] - losses[0][1] > 2 * 0.5 * error  # G's, read by the updated D
+    assert new_run(TrainConfig(recipe="gpu", width=8, width_28=4), cpu).D.recover is None
+    assert not hasattr(new_run(TrainConfig(arch="mlp"), cpu).D, "recover")
+
+
 def test_compiled_step_trains_like_the_eager_one():
     """``--compile`` (the CPU recipe's default) runs D's and G's backward passes and R1's double
     backward, with the eager step's gradients and losses."""
@@ -131,7 +155,9 @@ def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
     assert not with_recipe(parse_args(["--no-compile"])[0], cpu).compile
     assert not with_recipe(TrainConfig(arch="mlp"), cpu).compile  # slower compiled; --compile still asks for it
     assert with_recipe(parse_args(["--arch", "mlp", "--compile"])[0], cpu).compile
+    assert (with_recipe(TrainConfig(), cpu).depth_d, with_recipe(TrainConfig(), cpu).read_noise) == (1, 1.0)
     gpu = with_recipe(TrainConfig(), cuda)
+    assert (gpu.depth_d, gpu.read_noise) == (0, 0.0)  # the shipped weights' recipe, as measured
     assert (gpu.recipe, gpu.epochs, gpu.batch_size) == ("gpu", RECIPES["gpu"]["epochs"], RECIPES["gpu"]["batch_size"])
     cfg, _ = parse_args(["--recipe", "gpu", "--epochs", "3", "--lr-d", "1e-3"])
     mine = with_recipe(cfg, cpu)

@@ -20,7 +20,7 @@ for f in .mnist/*.gz; do gunzip -c "$f" > "/tmp/data/MNIST/raw/$(basename "$f" .
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 
 # 1. A candidate one-minute recipe (the CPU's findings scaled to batch 256: twice the learning
-#    rates, decayed over the second half, a discriminator that thinks again at 7 x 7 and reads the
+#    rates, decayed over the second half, a discriminator that thinks twice more at 7 x 7 and reads the
 #    noise back), then the GPU recipe as `digitgen.train` picks it here
 train() {  # name, seconds allowed, options
     timeout "$2" python3 -m digitgen.train --data /tmp/data --out "/tmp/$1" --eval-n 1000 --final-eval-n 1000 \
@@ -28,7 +28,7 @@ train() {  # name, seconds allowed, options
     cp "/tmp/$1/history.json" "$out/$1.history.json" 2>/dev/null
     tar -C "/tmp/$1" -cf "$out/$1.tar" model 2>/dev/null
 }
-train fast 140 --epochs 20 --lr-g 4e-4 --lr-d 8e-4 --decay-from 0.5 --depth-d 1 --read-noise 1 --eval-every 2
+train fast 140 --epochs 20 --lr-g 4e-4 --lr-d 8e-4 --decay-from 0.5 --depth-d 2 --read-noise 1 --eval-every 2
 train recipe 320 --eval-every 4
 
 # 2. Steps per second side by side with the seed's recipe, on CUDA

@@ -255,7 +255,7 @@ class Discriminator(nn.Module):
         if arch == "conv":
             c = width
             # depth: 3 x 3 convolutions at 7 x 7, where each output sees most of the digit at once
-            # (stroke against stroke); one of them reached the CPU recipe's final quality in 4 epochs of 10
+            # (stroke against stroke); one of them reached the old CPU recipe's final quality in 4 epochs of 10
             rethink = [
                 m for _ in range(depth) for m in (nn.Conv2d(2 * c, 2 * c, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True))
             ]
@@ -279,6 +279,7 @@ class Discriminator(nn.Module):
             # term over the whole noise): a generator that ignores a noise direction cannot hide it
             self.recover = nn.Linear(top, z_dim) if z_dim else None
         else:
+            self.recover = None  # the MLP reads no noise back
             self.embed = nn.Embedding(NUM_CLASSES, NUM_CLASSES)
             self.mlp = nn.Sequential(
                 nn.Linear(IMAGE_SIZE * IMAGE_SIZE + NUM_CLASSES, 2 * width),

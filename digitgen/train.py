@@ -41,8 +41,8 @@ GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the std
 # What each kind of machine trains unless told otherwise (``--recipe auto`` picks by the device).
 # A CPU is arithmetic-bound: small batches, the most updates per image, and a narrower discriminator
 # (more than half of a step's arithmetic at width 48; at 32 an epoch takes about 0.6x as long) that
-# thinks twice more at 7 x 7 and reads the noise back: by its 6th to 10th epoch, every release target
-# (CAS included), where one 7 x 7 convolution met the meter's but left CAS and recall at the edge.
+# thinks twice more at 7 x 7 and reads the noise back: two runs met the meter's targets after 6 and 10
+# epochs and CAS's after 10, where one 7 x 7 convolution left recall at the edge and CAS 0.6-0.7 short.
 # torch.compile fuses the generator's BatchNorm and elementwise work into C++ loops around oneDNN's
 # convolutions: 1.1-1.25x the images per second on the CPU, for up to 45 s of compiling in the first step.
 # A GPU is launch-bound at these sizes: big batches cost little more per step than small ones.

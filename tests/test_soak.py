@@ -8,6 +8,7 @@ across the endpoints, uploads included. The app's files must go after the retent
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -22,7 +23,8 @@ KEEP, SWEEP, SECONDS, CALLERS = 4, 2, 40, 3
 
 
 def files_in(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob("*") if path.is_file()]
+    """The files under ``folder`` now; os.walk skips a folder the app sweeps away mid-count (rglob raised)."""
+    return [Path(parent, name) for parent, _, names in os.walk(folder) for name in names]
 
 
 # A file lives until the first sweep after it has been untouched for KEEP seconds; sweeps come

@@ -133,7 +133,10 @@ def test_compiled_step_trains_like_the_eager_one():
         losses += [step(real, y, z, r1) for r1 in (False, True)]
         results.append((torch.stack(losses), grads))
     (eager_losses, eager_grads), (compiled_losses, compiled_grads) = results
-    torch.testing.assert_close(compiled_losses, eager_losses, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(compiled_losses[0], eager_losses[0], atol=1e-4, rtol=1e-4)
+    # After the first updates: Adam's first steps move a weight by about the learning rate whatever the
+    # sign of a near-zero gradient, so rounding there shows in the losses (5e-4 seen on 2 threads)
+    torch.testing.assert_close(compiled_losses[1:], eager_losses[1:], atol=1e-3, rtol=1e-3)
     for compiled, eager in zip(compiled_grads, eager_grads, strict=True):
         torch.testing.assert_close(compiled, eager, atol=1e-5, rtol=1e-3)
 

@@ -200,9 +200,10 @@ class Run:
         try:
             meta = load_checkpoint(path, self.networks(), self.optimizers(), device)
         except RuntimeError as e:  # load_state_dict: the checkpoint's networks have other layers or sizes
-            saved, mine = json.loads(checkpoint_metadata(path)["config"]), asdict(self.cfg)
-            shapes = ("arch", "width", "z_dim", "width_28", "width_d", "depth_d", "read_noise")
-            changed = [f"{k} {saved.get(k)} there, {mine[k]} here" for k in shapes if saved.get(k) != mine[k]]
+            saved = json.loads(checkpoint_metadata(path)["config"])
+            known = {k: v for k, v in saved.items() if k in {f.name for f in fields(TrainConfig)}}
+            there, here = network_shape(TrainConfig(**known)), network_shape(self.cfg)
+            changed = [f"{k} {there.get(k)} there, {v} here" for k, v in here.items() if there.get(k) != v]
             raise ValueError(
                 f"{path} holds networks of another shape ({'; '.join(changed) or 'another version of digitgen'}): "
                 "resume with the options the run started with"
@@ -248,20 +249,25 @@ def can_compile(device: torch.device) -> bool:
     return True
 
 
+def network_shape(cfg: TrainConfig) -> dict[str, Any]:
+    """``make_models``' options for ``cfg`` (recipe applied): all that a checkpoint's networks' shapes depend on."""
+    conv = cfg.arch == "conv"  # the MLP's discriminator keeps its own width and depth, and reads no noise
+    sizes = {"width": cfg.width, "z_dim": cfg.z_dim, "width_28": cfg.width_28}
+    return {
+        "arch": cfg.arch,
+        "width_d": cfg.width_d if conv else None,
+        "depth_d": cfg.depth_d if conv else 0,
+        "read_noise": conv and cfg.read_noise > 0,
+        **{k: v for k, v in sizes.items() if v is not None},
+    }
+
+
 def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     cfg = with_recipe(cfg, device)
     if cfg.compile and not can_compile(device):
         cfg = replace(cfg, compile=False)  # the run's config, checkpoint and card say what really ran
     torch.manual_seed(cfg.seed)
-    sizes = {"width": cfg.width, "z_dim": cfg.z_dim, "width_28": cfg.width_28}
-    conv = cfg.arch == "conv"  # the MLP's discriminator keeps its own width and depth, and reads no noise
-    G, D = make_models(
-        cfg.arch,
-        cfg.width_d if conv else None,
-        cfg.depth_d if conv else 0,
-        read_noise=conv and cfg.read_noise > 0,
-        **{k: v for k, v in sizes.items() if v is not None},
-    )
+    G, D = make_models(**network_shape(cfg))
     G, D = G.to(device), D.to(device)
     if device.type == "cpu":  # oneDNN's convolutions run D's step about 1.2x faster channels-last (train_speed.py)
         D = D.to(memory_format=torch.channels_last)

@@ -34,7 +34,7 @@ from .data import DigitSet, grouped_permutation, load_mnist
 from .draw import sample_grid
 from .evaluate import Meter, evaluate
 from .images import save_png
-from .models import Discriminator, Generator, MinibatchStd, make_models
+from .models import ARCH_DEFAULTS, Discriminator, Generator, MinibatchStd, make_models
 
 GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the stddev groups
 
@@ -258,6 +258,7 @@ def network_shape(cfg: TrainConfig) -> dict[str, Any]:
         "width_d": cfg.width_d if conv else None,
         "depth_d": cfg.depth_d if conv else 0,
         "read_noise": conv and cfg.read_noise > 0,
+        **ARCH_DEFAULTS[cfg.arch],  # resolved, so that an unset size and its default compare equal
         **{k: v for k, v in sizes.items() if v is not None},
     }
 

@@ -256,8 +256,8 @@ def network_shape(cfg: TrainConfig) -> dict[str, Any]:
     return {
         "arch": cfg.arch,
         "width_d": cfg.width_d if conv else None,
-        "depth_d": cfg.depth_d if conv else 0,
-        "read_noise": conv and cfg.read_noise > 0,
+        "depth_d": (cfg.depth_d or 0) if conv else 0,  # unset: a checkpoint from before the option
+        "read_noise": conv and (cfg.read_noise or 0) > 0,
         **ARCH_DEFAULTS[cfg.arch],  # resolved, so that an unset size and its default compare equal
         **{k: v for k, v in sizes.items() if v is not None},
     }

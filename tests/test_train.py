@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch._inductor.config
 from safetensors import safe_open
+from safetensors.torch import save_file
 
 from digitgen.evaluate import Meter, unmet_targets
 from digitgen.hub import load_folder
@@ -36,6 +37,16 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
         assert f.metadata()["epoch"] == "1"
     with pytest.raises(ValueError, match=r"networks of another shape \(depth_d 2 there, 0 here\): resume with the"):
         main([*args, "--epochs", "2", "--depth-d", "0", "--resume"])
+    # a checkpoint whose config predates the read-back option still gets the sentence, not a TypeError
+    original = (out / CHECKPOINT).read_bytes()
+    with safe_open(str(out / CHECKPOINT), framework="pt") as f:
+        names, meta = f.keys(), f.metadata()
+        tensors = {name: f.get_tensor(name) for name in names}
+    older = {k: v for k, v in json.loads(meta["config"]).items() if k != "read_noise"}
+    save_file(tensors, str(out / CHECKPOINT), metadata={**meta, "config": json.dumps(older)})
+    with pytest.raises(ValueError, match=r"shape \(depth_d 2 there, 0 here; read_noise False there, True here\)"):
+        main([*args, "--epochs", "2", "--depth-d", "0", "--resume"])
+    (out / CHECKPOINT).write_bytes(original)
     main([*args, "--epochs", "2", "--resume"])  # ~60 more
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2] and history[-1]["step"] == 2 * history[0]["step"] > 120

@@ -201,7 +201,8 @@ class Run:
             meta = load_checkpoint(path, self.networks(), self.optimizers(), device)
         except RuntimeError as e:  # load_state_dict: the checkpoint's networks have other layers or sizes
             saved = json.loads(checkpoint_metadata(path)["config"])
-            known = {k: v for k, v in saved.items() if k in {f.name for f in fields(TrainConfig)}}
+            names = {f.name for f in fields(TrainConfig)}
+            known = {k: v for k, v in saved.items() if k in names}
             there, here = network_shape(TrainConfig(**known)), network_shape(self.cfg)
             changed = [f"{k} {there.get(k)} there, {v} here" for k, v in here.items() if there.get(k) != v]
             raise ValueError(

@@ -18,13 +18,15 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 CHECKPOINT = "checkpoint.safetensors"  # its name in a run's folder
+MACHINE_OPTIONS = ("capturable", "fused", "foreach")  # an optimizer's options that depend on the machine
 
 
 def optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], str]:
     """An optimizer's state as flat tensors, and its parameter groups as JSON."""
     sd = opt.state_dict()
     tensors = {f"{prefix}.{pid}.{k}": v.contiguous() for pid, s in sd["state"].items() for k, v in s.items()}
-    return tensors, json.dumps(sd["param_groups"])
+    groups = [{k: v.item() if isinstance(v, torch.Tensor) else v for k, v in g.items()} for g in sd["param_groups"]]
+    return tensors, json.dumps(groups)  # a captured step's learning rates are tensors: saved as numbers
 
 
 def load_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, torch.Tensor], groups: str) -> None:
@@ -34,9 +36,14 @@ def load_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, t
             pid, name = key[len(prefix) + 1 :].split(".", 1)
             state.setdefault(int(pid), {})[name] = value
     param_groups = json.loads(groups)
-    for group in param_groups:  # JSON has no tuples: Adam's betas come back as the tuple they were
-        if "betas" in group:
+    for group, live in zip(param_groups, opt.param_groups, strict=True):
+        if "betas" in group:  # JSON has no tuples: Adam's betas come back as the tuple they were
             group["betas"] = tuple(group["betas"])
+        # how the optimizer runs is this machine's choice, not the checkpoint's; a rate kept as a
+        # tensor (for a captured step) stays one
+        group.update({k: live[k] for k in MACHINE_OPTIONS if k in live})
+        if isinstance(live["lr"], torch.Tensor):
+            group["lr"] = live["lr"].fill_(group["lr"])
     opt.load_state_dict({"state": state, "param_groups": param_groups})
 
 

@@ -30,6 +30,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .checkpoint import CHECKPOINT, checkpoint_metadata, load_checkpoint, save_checkpoint
+from .cuda_graph import graphed, set_learning_rate
 from .data import DigitSet, grouped_permutation, load_mnist
 from .draw import sample_grid
 from .evaluate import Meter, evaluate
@@ -45,7 +46,9 @@ GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the std
 # epochs and CAS's after 10, where one 7 x 7 convolution left recall at the edge and CAS 0.6-0.7 short.
 # torch.compile fuses the generator's BatchNorm and elementwise work into C++ loops around oneDNN's
 # convolutions: 1.1-1.25x the images per second on the CPU, for up to 45 s of compiling in the first step.
-# A GPU is launch-bound at these sizes: big batches cost little more per step than small ones.
+# A GPU is launch-bound at these sizes (about 500 kernels a step, 18 ms eager on an H200), so it replays
+# each step as one CUDA graph (2.1 ms) and trains the same recipe for 16 epochs: about 33 s on an H200,
+# every target first met after 13-32 s in three seeds (docs/experiments.md, "The GPU").
 RECIPES: dict[str, dict[str, Any]] = {
     "cpu": {
         "epochs": 10,
@@ -58,17 +61,20 @@ RECIPES: dict[str, dict[str, Any]] = {
         "depth_d": 2,
         "read_noise": 1.0,
         "compile": True,
+        "cuda_graph": False,
     },
     "gpu": {
-        "epochs": 76,
-        "batch_size": 256,
-        "lr_g": 2e-4,
-        "lr_d": 4e-4,
-        "decay_from": 1.0,
-        "eval_every": 4,
-        "depth_d": 0,
-        "read_noise": 0.0,
+        "epochs": 16,
+        "batch_size": 64,
+        "lr_g": 4e-4,
+        "lr_d": 8e-4,
+        "decay_from": 0.5,
+        "eval_every": 2,
+        "width_d": 32,
+        "depth_d": 2,
+        "read_noise": 1.0,
         "compile": False,
+        "cuda_graph": True,
     },
 }
 
@@ -102,6 +108,7 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True  # bf16 autocast on GPUs that compute bf16 natively (Ampere and later); ignored elsewhere
     compile: bool | None = None  # R: torch.compile each network (eager where this machine cannot compile)
+    cuda_graph: bool | None = None  # R: on a GPU, each step as one CUDA graph (digitgen.cuda_graph; not with --r1)
     subset: int | None = None  # train on the first N images only (quick runs, tests)
     eval_every: int | None = None  # R: epochs between the meter's checks (0: never)
     eval_n: int = 1000  # samples per digit for those checks (1,000: the meter's own, which the targets assume)
@@ -268,6 +275,9 @@ def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     cfg = with_recipe(cfg, device)
     if cfg.compile and not can_compile(device):
         cfg = replace(cfg, compile=False)  # the run's config, checkpoint and card say what really ran
+    if cfg.cuda_graph and (device.type != "cuda" or cfg.r1 > 0):
+        print("--cuda-graph needs a GPU and no --r1 (whose steps differ): training runs without it", file=sys.stderr)
+        cfg = replace(cfg, cuda_graph=False)
     torch.manual_seed(cfg.seed)
     G, D = make_models(**network_shape(cfg))
     G, D = G.to(device), D.to(device)
@@ -277,10 +287,12 @@ def new_run(cfg: TrainConfig, device: torch.device) -> Run:
     # Only the sampling generator centres its digits. Inside the loop the discriminator would
     # spot the shift by its seam: the rows shifted in are pure black, an early G's background not.
     ema.centred = cfg.centred
-    betas = (cfg.beta1, cfg.beta2)
-    # fused: one kernel per step instead of a dozen per tensor (about 5x faster on CPU too)
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=betas, fused=True)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=betas, fused=True)
+    # fused: one kernel per step instead of a dozen per tensor (about 5x faster on CPU too); a captured
+    # step needs capturable optimizers, with rates as tensors that the schedule fills in place
+    opt = {"betas": (cfg.beta1, cfg.beta2), "fused": True, "capturable": cfg.cuda_graph}
+    rate = (lambda lr: torch.tensor(lr, device=device)) if cfg.cuda_graph else float
+    opt_g = torch.optim.Adam(G.parameters(), lr=rate(cfg.lr_g), **opt)
+    opt_d = torch.optim.Adam(D.parameters(), lr=rate(cfg.lr_d), **opt)
     return Run(cfg, G, D, ema, opt_g, opt_d)
 
 
@@ -299,8 +311,7 @@ def train_epoch(run: Run, data: DigitSet, device: torch.device, step_fn) -> dict
     for i in bar:
         scale = learning_rate_scale(cfg, run.step, steps)
         for opt, lr in base.items():
-            for group in opt.param_groups:
-                group["lr"] = lr * scale
+            set_learning_rate(opt, lr * scale)
         real, y = data.batch(order[i * cfg.batch_size : (i + 1) * cfg.batch_size])
         z = torch.randn(len(y), run.G.z_dim, device=device)
         sums += step_fn(real, y, z, cfg.r1 > 0 and run.step % cfg.r1_every == 0)
@@ -336,7 +347,8 @@ def make_step(run: Run, device: torch.device):
     """
     cfg, G, D = run.cfg, run.G, run.D
     dtype = autocast_dtype(device, cfg.amp)
-    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
+    # a captured step casts the weights afresh each replay: no cache of casts made outside it
+    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype is not None, cache_enabled=not cfg.cuda_graph)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # the step's shapes never change: pick the fastest kernels once
     reads = D.recover is not None
@@ -380,7 +392,10 @@ def make_step(run: Run, device: torch.device):
         D.requires_grad_(True)
         return torch.stack([loss_d.detach(), loss_g.detach()]).float()
 
-    return step
+    if not cfg.cuda_graph:
+        return step
+    replay = graphed(lambda real, y, z: step(real, y, z, False))  # without R1 every step is alike
+    return lambda real, y, z, r1: replay(real, y, z)
 
 
 def first_all_met(history: list[dict[str, Any]]) -> dict[str, Any] | None:

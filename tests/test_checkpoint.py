@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from safetensors import safe_open
 from torch import nn
@@ -45,3 +46,27 @@ def test_a_new_checkpoint_replaces_the_old_one_whole(tmp_path):
     save_checkpoint(path, {"N": net}, {"optN": opt}, {"epoch": "2"})
     with safe_open(str(path), framework="pt") as f:
         assert f.metadata()["epoch"] == "2" and {"N.0.weight", "optN.0.exp_avg"} <= set(f.keys())
+
+
+def test_learning_rates_held_as_tensors_are_saved_as_numbers_and_each_machine_keeps_its_own_optimizer(tmp_path):
+    """A GPU run's captured step keeps Adam capturable with tensor rates (digitgen.cuda_graph); its
+    checkpoint must still resume on a machine without one, and one that has one must get tensors back."""
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    captured = torch.optim.Adam(net.parameters(), lr=torch.tensor(3e-4), fused=True, capturable=True)
+    net(torch.randn(8, 4)).square().mean().backward()
+    captured.step()
+    path = tmp_path / "checkpoint.safetensors"
+    save_checkpoint(path, {"N": net}, {"optN": captured}, {})
+
+    plain = torch.optim.Adam(nn.Linear(4, 3).parameters(), lr=1e-3)
+    load_checkpoint(path, {"N": nn.Linear(4, 3)}, {"optN": plain}, torch.device("cpu"))
+    group = plain.param_groups[0]
+    assert group["lr"] == pytest.approx(3e-4) and not isinstance(group["lr"], torch.Tensor)
+    assert group["capturable"] is False and group["fused"] is None  # this machine's choices, not the file's
+
+    again = torch.optim.Adam(nn.Linear(4, 3).parameters(), lr=torch.tensor(1.0), fused=True, capturable=True)
+    load_checkpoint(path, {"N": nn.Linear(4, 3)}, {"optN": again}, torch.device("cpu"))
+    rate = again.param_groups[0]["lr"]
+    assert isinstance(rate, torch.Tensor) and rate.item() == pytest.approx(3e-4)
+    assert torch.equal(again.state_dict()["state"][0]["exp_avg"], captured.state_dict()["state"][0]["exp_avg"])

@@ -12,8 +12,8 @@ PACKAGE = ROOT / "digitgen"
 
 # Lowest first, as docs/design.md draws them: a room may import only rooms before it in this list.
 ROOMS = [
-    "layout", "images", "malloc", "card", "draw", "style", "data", "models", "checkpoint", "hub", "sample",
-    "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__",
+    "layout", "images", "malloc", "card", "draw", "style", "data", "models", "checkpoint", "cuda_graph", "hub",
+    "sample", "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__",
 ]  # fmt: skip
 
 

@@ -7,7 +7,9 @@ import torch
 import torch._inductor.config
 from safetensors import safe_open
 from safetensors.torch import save_file
+from torch import nn
 
+from digitgen.cuda_graph import set_learning_rate
 from digitgen.evaluate import Meter, unmet_targets
 from digitgen.hub import load_folder
 from digitgen.sample import generate
@@ -111,7 +113,8 @@ def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():
 
 def test_the_noise_read_back_enters_both_players_losses():
     """``--read-noise λ`` (the CPU recipe's 1) adds λ·|z - D's read-back of z from G(z)|² to D's loss
-    and to G's: D learns to read the noise, G to keep it readable. The GPU recipe and the MLP have none."""
+    and to G's: D learns to read the noise, G to keep it readable (both recipes do). ``--read-noise 0``
+    and the MLP have none."""
     torch.manual_seed(0)
     real, y, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10, torch.randn(8, 64)
     cpu = torch.device("cpu")
@@ -126,7 +129,8 @@ def test_the_noise_read_back_enters_both_players_losses():
     assert error > 0.1
     torch.testing.assert_close(losses[1][0] - losses[0][0], 2 * error)  # D's loss, before its update
     assert losses[1][1] - losses[0][1] > 2 * 0.5 * error  # G's, read by the updated D
-    assert new_run(TrainConfig(recipe="gpu", width=8, width_28=4), cpu).D.recover is None
+    assert new_run(TrainConfig(recipe="gpu", width=8, width_28=4), cpu).D.recover is not None
+    assert new_run(TrainConfig(width=8, width_28=4, read_noise=0.0, compile=False), cpu).D.recover is None
     assert new_run(TrainConfig(arch="mlp"), cpu).D.recover is None
 
 
@@ -171,7 +175,8 @@ def test_the_recipe_is_chosen_by_the_machine_and_flags_override_it():
     assert with_recipe(parse_args(["--arch", "mlp", "--compile"])[0], cpu).compile
     assert (with_recipe(TrainConfig(), cpu).depth_d, with_recipe(TrainConfig(), cpu).read_noise) == (2, 1.0)
     gpu = with_recipe(TrainConfig(), cuda)
-    assert (gpu.depth_d, gpu.read_noise) == (0, 0.0)  # the shipped weights' recipe, as measured
+    assert gpu.cuda_graph and not gpu.compile and not with_recipe(TrainConfig(), cpu).cuda_graph
+    assert not with_recipe(parse_args(["--no-cuda-graph"])[0], cuda).cuda_graph
     assert (gpu.recipe, gpu.epochs, gpu.batch_size) == ("gpu", RECIPES["gpu"]["epochs"], RECIPES["gpu"]["batch_size"])
     cfg, _ = parse_args(["--recipe", "gpu", "--epochs", "3", "--lr-d", "1e-3"])
     mine = with_recipe(cfg, cpu)
@@ -196,6 +201,28 @@ def test_a_machine_that_cannot_compile_trains_eagerly_and_says_so(monkeypatch, c
     assert "torch.compile cannot build kernels here, so training runs eagerly" in capsys.readouterr().err
     losses = make_step(run, torch.device("cpu"))(torch.zeros(4, 1, 28, 28), torch.arange(4), torch.randn(4, 64), False)
     assert torch.isfinite(losses).all()
+
+
+def test_a_captured_step_is_asked_for_where_it_cannot_run_and_the_run_says_what_ran(capsys):
+    """``--cuda-graph`` needs a GPU and steps that are all alike (no R1); elsewhere the run trains
+    eagerly, says so, and records it, and its optimizers keep plain float rates."""
+    for options in ({"cuda_graph": True}, {"cuda_graph": True, "r1": 0.5}):
+        run = new_run(TrainConfig(width=8, width_28=4, compile=False, **options), torch.device("cpu"))
+        assert run.cfg.cuda_graph is False
+        assert "--cuda-graph needs a GPU and no --r1" in capsys.readouterr().err
+        assert all(isinstance(g["lr"], float) and not g["capturable"] for g in run.opt_d.param_groups)
+
+
+def test_the_schedule_sets_a_rate_held_as_a_tensor_in_place():
+    """A captured step reads its rates from the tensors it was captured with: they must be filled, not replaced."""
+    net = nn.Linear(2, 1)
+    opt = torch.optim.Adam(net.parameters(), lr=torch.tensor(1e-3), fused=True, capturable=True)
+    rate = opt.param_groups[0]["lr"]
+    set_learning_rate(opt, 2.5e-4)
+    assert opt.param_groups[0]["lr"] is rate and rate.item() == pytest.approx(2.5e-4)
+    plain = torch.optim.Adam(net.parameters(), lr=1e-3)
+    set_learning_rate(plain, 2.5e-4)
+    assert plain.param_groups[0]["lr"] == 2.5e-4
 
 
 def test_learning_rates_hold_then_fall_along_a_cosine_to_their_floor():

@@ -66,7 +66,7 @@ def trained_how(training: dict[str, Any]) -> str:
     """``12 epochs in 21 min on x86_64 CPU, 2 threads (float32)``, with whatever parts are known."""
     text = f"{training.get('epochs', '?')} epochs"
     if "train_seconds" in training:
-        text += f" in {training['train_seconds'] / 60:.0f} min"
+        text += f" in {duration(training['train_seconds'])}"
     text += f" on {training['device']}" if "device" in training else ""
     return text + (f" ({training['compute_dtype']})" if "compute_dtype" in training else "")
 
@@ -80,9 +80,14 @@ def targets_text(targets: dict[str, float], unmet: list[str]) -> str:
     return f"Release targets ({bar}): " + ("short of " + ", ".join(unmet) if unmet else "every one met") + "."
 
 
+def duration(seconds: float) -> str:
+    """``33 s`` or ``21.4 min``: a GPU's recipe trains in seconds, a CPU's in minutes."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def first_met(when: dict[str, Any]) -> str:
-    minutes, n = when["train_seconds"] / 60, when["n_per_digit"]
-    return f"after {minutes:.1f} training minutes (epoch {when['epoch']}; the run's evaluation, {n} per digit)"
+    epoch, n = when["epoch"], when["n_per_digit"]
+    return f"after {duration(when['train_seconds'])} of training (epoch {epoch}; the run's evaluation, {n} per digit)"
 
 
 def metrics_table(metrics: dict[str, Any]) -> str:

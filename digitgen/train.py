@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .card import duration
 from .checkpoint import CHECKPOINT, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .cuda_graph import graphed, set_learning_rate
 from .data import DigitSet, grouped_permutation, load_mnist
@@ -466,9 +467,7 @@ def train(
                 run.ema.save_pretrained(out / "best")
         history.append(entry)
         if entry.get("unmet") == [] and first_all_met(history)["epoch"] == run.epoch:
-            print(
-                f"every target met after {seconds / 60:.1f} training minutes ({cfg.eval_n} per digit)", file=sys.stderr
-            )
+            print(f"every target met after {duration(seconds)} of training ({cfg.eval_n} per digit)", file=sys.stderr)
         save_png(sample_grid(run.ema), out / "grids" / f"epoch_{run.epoch:03d}.png")
         run.save(out / CHECKPOINT)
         print(json.dumps(entry), flush=True)

@@ -181,7 +181,6 @@ def test_the_card_says_which_release_targets_are_met_and_when():
     }
     card = model_card_text(G.config)
     assert "every one met." in card
-    assert (
-        "every release target first met after 13.7 training minutes (epoch 9; the run's evaluation, 1000 per digit)"
-        in card
-    )
+    assert "every release target first met after 13.7 min of training (epoch 9; the run's evaluation, 1000 per" in card
+    G.info["training"]["targets_first_met"]["train_seconds"] = 13.1  # a GPU's: seconds
+    assert "first met after 13 s of training (epoch 9;" in model_card_text(G.config)

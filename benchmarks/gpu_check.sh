@@ -4,7 +4,7 @@
 # multiply-adds per step), the GPU recipe as `digitgen.train` picks it there, for seeds 0 and 1, with
 # the meter at 1,000 samples per digit after every epoch (the log says when every target is first
 # met), then benchmarks/train_speed.py on CUDA.
-# About 330 s of work on an H200 (each part has its own time limit), inside one 590 s call.
+# About 300 s of work on an H200 (each part has its own time limit), inside one 590 s call.
 #
 # The GPU machine has PyTorch but no MNIST and no network. From the repository root, here:
 #   mkdir -p .mnist && for f in ../shared/data/MNIST/raw/*-ubyte; do gzip -c "$f" > ".mnist/$(basename "$f").gz"; done

@@ -17,8 +17,9 @@ its uncompiled twin take turns in three rounds of a third of them each, and repo
 18.7 MFLOP per image per step and fp32 matmul peaks near 170 GFLOP/s here.
 
 ``--device cuda`` runs the same three on a GPU (the seed recipe's batches moved there, as its
-loop did) plus the GPU path's options for (c): fp32 against bf16 autocast, ``--compile``, and a
-larger batch; it writes ``train_speed_cuda.json``.
+loop did), (b) and (c) as the GPU recipe runs them (each step one CUDA graph), plus options for (c)
+one at a time: fp32 against bf16 autocast, ``--compile`` as well, and batch 256; it writes
+``train_speed_cuda.json``. ``benchmarks/cuda_step.py`` compares the captured step with the eager one.
 Run: ``python benchmarks/train_speed.py [--steps 150] [--device cuda]``.
 """
 

@@ -24,7 +24,8 @@ from gradio_client import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVERS = {
-    "digitgen": "import app; app.launch(server_name='127.0.0.1', server_port={port})",
+    "digitgen": "from digitgen import load_generator; from digitgen.app import build, launch; "
+    "launch(build(load_generator()), server_name='127.0.0.1', server_port={port})",
     "floor": "import floor_app; floor_app.demo.launch(server_name='127.0.0.1', server_port={port})",
 }
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,13 +30,13 @@ def stack(lines: list[np.ndarray], pad: int = 4) -> np.ndarray:
 def screenshot_app(desktop: Path, phone: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(DOCS.parent))  # app.py lives at the repository root
-    import app
+    from digitgen.app import build, launch
 
+    demo = build(load_generator())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     loaded = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
     touch = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
     screens = [
@@ -53,7 +52,7 @@ def screenshot_app(desktop: Path, phone: Path) -> None:
             page.wait_for_timeout(500)
             page.screenshot(path=str(path))
         browser.close()
-    app.demo.close()
+    demo.close()
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the MNIST root (the sample in tests/data, or ``$DIGITGEN_DATA``) and the launched app."""
+"""Shared fixtures: the MNIST root (the sample in tests/data, or ``$DIGITGEN_DATA``), the app built and launched."""
 
 from __future__ import annotations
 
@@ -31,14 +31,23 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def demo():
+    """The app built on the shipped weights, once for the whole session; ``demo.endpoints`` holds its endpoints."""
+    from digitgen import load_generator
+    from digitgen.app import build
+
+    return build(load_generator())
+
+
+@pytest.fixture(scope="session")
+def app_url(demo):
     """The app launched for real on a free localhost port, once for the whole session."""
-    import app
+    from digitgen.app import launch
 
     port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
-    app.demo.close()
+    demo.close()
 
 
 @pytest.fixture(scope="session")

@@ -34,12 +34,11 @@ def test_same_seed_same_images(client):
     assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
 
 
-def test_api_matches_the_library(client):
-    import app
+def test_api_matches_the_library(client, demo):
     from digitgen import generate
 
     api = np.stack(images_of(client.predict(9, 7, api_name="/generate")))
-    assert np.array_equal(api, generate(9, 7, generator=app.generator))  # PNG is lossless
+    assert np.array_equal(api, generate(9, 7, generator=demo.endpoints.generator))  # PNG is lossless
 
 
 def test_random_seed_endpoint(client):
@@ -67,13 +66,11 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_serving(client, digit, 
     assert len(client.predict(1, 1, api_name="/generate")) == 5
 
 
-def test_nan_seed_reaching_the_function_is_a_clear_error():
+def test_nan_seed_reaching_the_function_is_a_clear_error(demo):
     import gradio as gr
 
-    import app
-
     with pytest.raises(gr.Error, match="seed must be a whole number"):
-        app.generate(3, float("nan"))
+        demo.endpoints.generate(3, float("nan"))
 
 
 def test_captions_say_what_the_classifier_reads(client):
@@ -143,29 +140,26 @@ def test_bad_input_on_every_endpoint(client, args, api_name, message):
     assert len(client.predict(1, 1, 0.5, api_name="/generate")) == 5
 
 
-def test_images_are_served_from_the_apps_files_without_a_copy_and_the_sweep_knows_gradios_records(app_url):
+def test_images_are_served_from_the_apps_files_without_a_copy_and_the_sweep_knows_gradios_records(app_url, demo):
     """One file per image: Gradio serves ours from inside its cache instead of copying them, and the
     sweep (tested in test_app_files.py) prunes the records Gradio keeps of them."""
     import threading
 
-    import app
-
     result = Client(app_url, verbose=False, download_files=False).predict(4, 2024, api_name="/generate")
     served = [item["image"]["path"] for item in result]
-    assert all(Path(path).parent == app.FILES.folder and Path(path).is_file() for path in served)
-    assert all(any(path in record for record in app.FILES.records) for path in served)
-    assert app.FILES.records is app.demo.temp_file_sets and app.demo.delete_cache is None
+    assert all(Path(path).parent == demo.endpoints.files.folder and Path(path).is_file() for path in served)
+    assert all(any(path in record for record in demo.endpoints.files.records) for path in served)
+    assert demo.endpoints.files.records is demo.temp_file_sets and demo.delete_cache is None
     workers = {thread.name for thread in threading.enumerate() if thread.name.startswith("digitgen")}
     assert 1 <= len(workers) <= 2  # the events ran on the app's own threads, not Gradio's pool
 
 
-def test_page_names_the_weights_without_a_path_on_the_servers_disk():
+def test_page_names_the_weights_without_a_path_on_the_servers_disk(demo):
     import json
 
-    import app
     from digitgen.hub import SHIPPED
 
-    page = json.dumps(app.demo.config)
+    page = json.dumps(demo.config)
     assert "the weights shipped with digitgen" in page
     assert str(SHIPPED) not in page and str(SHIPPED.parent) not in page
 
@@ -205,10 +199,9 @@ def drawn_seven(path, ink, paper, mode="RGB"):
     [("black", "white", "RGB"), ("white", "black", "RGB"), ((200, 30, 30, 255), (0, 0, 0, 0), "RGBA")],
     ids=["dark-on-light", "light-on-dark", "transparent"],
 )
-def test_capture_style_from_an_image_file_then_write_in_that_hand(client, tmp_path, ink, paper, mode):
+def test_capture_style_from_an_image_file_then_write_in_that_hand(client, tmp_path, ink, paper, mode, demo):
     from gradio_client import handle_file
 
-    import app
     from digitgen.handwriting import write_number
 
     path = drawn_seven(tmp_path / "seven.png", ink, paper, mode)
@@ -218,7 +211,7 @@ def test_capture_style_from_an_image_file_then_write_in_that_hand(client, tmp_pa
     assert np.asarray(Image.open(drawing)).shape == (112, 112) and len(row) == 10
     assert [item["caption"][0] for item in row].count("7") >= 1
     number = np.asarray(Image.open(client.predict(code, "2026", api_name="/write_in_style")))
-    assert np.array_equal(number[::4, ::4], write_number("2026", code, n=1, generator=app.generator)[0])
+    assert np.array_equal(number[::4, ::4], write_number("2026", code, n=1, generator=demo.endpoints.generator)[0])
 
 
 @pytest.mark.parametrize(

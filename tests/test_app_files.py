@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app_files import UPLOAD_MIN_SECONDS, HandedOutFiles, seconds_from_env
+from digitgen.app.files import UPLOAD_MIN_SECONDS, HandedOutFiles, seconds_from_env
 
 
 @pytest.fixture

@@ -136,15 +136,14 @@ def test_all_five_digits_in_view_with_nothing_on_them(app_url, chromium, phone, 
     assert width < 500 or images[0]["bottom"] - label["top"] < 320  # the desktop: no empty band under the digits
 
 
-def test_a_link_opens_on_its_digits_and_the_address_follows_the_page(app_url, chromium):
+def test_a_link_opens_on_its_digits_and_the_address_follows_the_page(app_url, chromium, demo):
     from playwright.sync_api import expect
 
-    import app
     from digitgen import generate
 
     with app_page(app_url, chromium, query="?digit=3&seed=99", phone=True) as page:
         gallery_sources(page)
-        assert np.array_equal(pixels(page, "#digits"), generate(3, 99, generator=app.generator))
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 99, generator=demo.endpoints.generator))
         expect(page.locator("#link-note")).to_be_hidden()
         first = gallery_sources(page)
         page.locator("#next-seed").click()  # ▶: the neighbouring seed
@@ -154,7 +153,7 @@ def test_a_link_opens_on_its_digits_and_the_address_follows_the_page(app_url, ch
             timeout=30_000,
         )
         gallery_sources(page)
-        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=app.generator))
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=demo.endpoints.generator))
         query = parse_qs(urlsplit(page.url).query)
         assert (query["tab"], query["digit"], query["seed"]) == (["digit"], ["3"], ["100"])
         page.locator("#copy-link").click()
@@ -163,11 +162,10 @@ def test_a_link_opens_on_its_digits_and_the_address_follows_the_page(app_url, ch
         assert copied == page.url
         page.goto(copied)  # the copied link opens on exactly the digits that were on screen
         gallery_sources(page)
-        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=app.generator))
+        assert np.array_equal(pixels(page, "#digits"), generate(3, 100, generator=demo.endpoints.generator))
 
 
-def test_a_link_to_a_tab_shows_that_tabs_result(app_url, chromium):
-    import app
+def test_a_link_to_a_tab_shows_that_tabs_result(app_url, chromium, demo):
     from digitgen.handwriting import write_number
 
     with app_page(app_url, chromium, query="?tab=number&text=12%2034&seed=5", phone=True) as page:
@@ -178,14 +176,13 @@ def test_a_link_to_a_tab_shows_that_tabs_result(app_url, chromium):
         shown = [np.asarray(Image.open(io.BytesIO(page.request.get(src).body()))) for src in
                  page.locator("#number img").evaluate_all("imgs => imgs.map(i => i.src)")]  # fmt: skip
         assert page.get_by_role("tab", name="Write a number").get_attribute("aria-selected") == "true"
-    expected = write_number("12 34", 5, n=5, generator=app.generator)
+    expected = write_number("12 34", 5, n=5, generator=demo.endpoints.generator)
     assert all(np.array_equal(a, b) for a, b in zip(shown, expected, strict=True))
 
 
-def test_a_link_with_junk_opens_on_the_defaults_with_a_note(app_url, chromium):
+def test_a_link_with_junk_opens_on_the_defaults_with_a_note(app_url, chromium, demo):
     from playwright.sync_api import expect
 
-    import app
     from digitgen import generate
 
     junk = "?tab=nowhere&digit=eleven&seed=-4&neatness=0.33&frames=99&text=abc"
@@ -193,7 +190,7 @@ def test_a_link_with_junk_opens_on_the_defaults_with_a_note(app_url, chromium):
         note = page.locator("#link-note")
         expect(note).to_be_visible(timeout=30_000)
         gallery_sources(page)
-        assert np.array_equal(pixels(page, "#digits"), generate(7, 42, generator=app.generator))
+        assert np.array_equal(pixels(page, "#digits"), generate(7, 42, generator=demo.endpoints.generator))
         text = note.inner_text()
         query = parse_qs(urlsplit(page.url).query)
     for name in ("tab=nowhere", "digit=eleven", "seed=-4", "neatness=0.33", "frames=99", "text=abc"):

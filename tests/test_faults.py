@@ -25,9 +25,9 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_unreachable_hub_falls_back_to_shipped_weights_and_the_app_says_so():
     code = (
-        "import app, json; g = app.generator;"
-        "print(json.dumps({'source': g.source, 'warning': g.warning,"
-        " 'shown': 'model-warning' in json.dumps(app.demo.config)}))"
+        "import json; from digitgen import load_generator; from digitgen.app import build;"
+        "g = load_generator(); page = json.dumps(build(g).config);"
+        "print(json.dumps({'source': g.source, 'warning': g.warning, 'shown': 'model-warning' in page}))"
     )
     done = run_python(code, DIGITGEN_MODEL="someone/no-such-digitgen-model", HF_HUB_OFFLINE="1")
     assert done.returncode == 0, done.stderr

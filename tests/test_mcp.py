@@ -59,15 +59,13 @@ def test_every_public_endpoint_is_a_tool_an_agent_can_read(tools):
         assert tool.description and all(p.get("description") for p in tool.inputSchema["properties"].values())
 
 
-def test_the_digit_tool_returns_the_libraries_digits_as_an_image(app_url):
-    import app
-
+def test_the_digit_tool_returns_the_libraries_digits_as_an_image(app_url, demo):
     result = call(app_url, "digits_picture", {"digit": 7, "seed": 42, "neatness": 0})
     assert not result.isError
     (image,) = [c for c in result.content if c.type == "image"]
     assert image.mimeType == "image/png"
     picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(image.data))))
-    expected = upscale(grid(generate(7, 42, generator=app.generator), cols=5), 4)
+    expected = upscale(grid(generate(7, 42, generator=demo.endpoints.generator), cols=5), 4)
     assert np.array_equal(picture, expected)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app_link import FIELDS, PageState, from_query
+from digitgen.app.links import FIELDS, PageState, from_query
 
 
 def test_a_full_link_reads_back_every_control():

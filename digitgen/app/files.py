@@ -47,7 +47,7 @@ class HandedOutFiles:
     being handed out.
 
     ``records`` are the sets in which Gradio notes each file it has served (``Blocks.temp_file_sets``,
-    attached by app.py): a sweep drops the files it deleted from them, or they would grow forever.
+    attached by page.build): a sweep drops the files it deleted from them, or they would grow forever.
     """
 
     def __init__(self, keep_seconds: int = 3600, sweep_seconds: int = 600, cache: Path | None = None):

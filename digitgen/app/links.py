@@ -19,7 +19,7 @@ from digitgen.sample import check_digit, check_int, check_neatness, check_seed
 
 TABS = {"digit": "Digit", "number": "Write a number", "hand": "Same hand, every digit", "morph": "Morph",
         "yours": "Your hand", "dataset": "Synthetic MNIST"}  # fmt: skip
-FRAMES_MAX = 32  # the Frames slider's top
+SLIDER_MAX_FRAMES = 32  # the Frames slider's top: a strip the page shows in a few rows (the library takes up to 64)
 NEATNESS_STEP = 0.05  # the Neatness slider's step
 MAX_LENGTH = 40  # longer than any good value (a 32-character number, a float's repr)
 
@@ -76,7 +76,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "text": check_number,
     "morph_digit": whole(check_digit),
     "seed_to": whole(check_seed),
-    "frames": whole(lambda n: check_int(n, "frames", 2, FRAMES_MAX)),
+    "frames": whole(lambda n: check_int(n, "frames", 2, SLIDER_MAX_FRAMES)),
 }
 FIELDS = list(PARSERS)  # the order of the controls handed to the page's scripts
 

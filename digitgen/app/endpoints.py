@@ -1,0 +1,295 @@
+"""The app's endpoints: each one an API endpoint and an MCP tool, its docstring the description callers read.
+
+Every endpoint checks nothing itself and draws nothing itself: the library does both and raises
+ValueError with one sentence for anything it refuses, which the endpoint shows as a ``gr.Error``.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from digitgen.capture import Capture, capture, strokes
+from digitgen.dataset import dataset_zip
+from digitgen.draw import DEFAULT_NEATNESS
+from digitgen.evaluate import read_digits
+from digitgen.handwriting import write_number
+from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
+from digitgen.models import Generator
+from digitgen.sample import MAX_SEED, generate, morph, style_row
+
+from .files import HandedOutFiles
+
+GALLERY_SIZE = 5
+DATASET_MAX_PER_DIGIT = 1000  # a download made while the user waits (≈ 5 s); more is the command's job
+PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
+
+# The arguments most endpoints share, said once: ``{digit}`` in a docstring's Args stands for ARGS["digit"].
+ARGS = {
+    "digit": "the digit to write, 0–9.",
+    "seed": "0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.",
+    "neatness": "0 (wild) … 1 (neat).",
+    "text": 'up to 32 digits; spaces leave gaps (e.g. "2026" or "12 34").',
+}
+
+
+def endpoint(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` on one of the app's worker threads, and show a ValueError's sentence, never a traceback.
+
+    Gradio would run it on any of its 40 pool threads. Each thread that runs torch keeps memory of
+    its own (a glibc malloc arena with freed activations kept for reuse, see digitgen/malloc.py),
+    so a Space's memory rose as more of them took turns (+123 MB in 4 minutes under load); with two
+    threads, +8 MB (docs/experiments.md). Two, so a long job (a capture, a dataset) leaves one free.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Endpoints, *args: Any) -> Any:
+        try:
+            return self.workers.submit(method, self, *args).result()
+        except ValueError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    wrapper.__doc__ = (method.__doc__ or "").format(**ARGS)
+    return wrapper
+
+
+class Endpoints:
+    """What the page and its API callers can ask of one generator; the files it hands out live in ``files``."""
+
+    def __init__(self, generator: Generator, files: HandedOutFiles):
+        self.generator, self.files = generator, files
+        self.workers = ThreadPoolExecutor(2, thread_name_prefix="digitgen")
+
+    def captioned(self, images: np.ndarray) -> list[tuple[str, str]]:
+        """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
+        readings = read_digits(images)
+        return [(self.files.png(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, readings, strict=True)]
+
+    def five(self, digit: int, seed: int, neatness: float) -> np.ndarray:
+        return generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
+
+    @endpoint
+    def generate(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
+        """Five handwritten images of one digit, each captioned with what the classifier reads.
+
+        Args:
+            digit: {digit}
+            seed: {seed}
+            neatness: {neatness}
+
+        Returns:
+            Five 28×28 grayscale PNGs (white ink on black, like MNIST) with captions like "7 · 99.6 %".
+        """
+        return self.captioned(self.five(digit, seed, neatness))
+
+    @endpoint
+    def export(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
+        """The five images of `generate` as one PNG picture (agents see it) and as a ZIP of the 28×28 PNGs.
+
+        The images are drawn again (≈ 2 ms, bit-identical for the same inputs) rather than kept between
+        events, so this endpoint stands alone for API callers.
+
+        Args:
+            digit: {digit}
+            seed: {seed}
+            neatness: {neatness}
+
+        Returns:
+            A 152×32 PNG of the five digits side by side (white ink on black), and a ZIP of five 28×28 PNGs.
+        """
+        images = self.five(digit, seed, neatness)
+        stem = f"digit{digit}_seed{seed}"
+        grid_png = self.files.save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
+        return grid_png, self.files.save(zip_of_pngs(images, stem), f"{stem}.zip")
+
+    @endpoint
+    def number(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str]:
+        """A number written by hand, five ways.
+
+        Args:
+            text: {text}
+            seed: 0 … 2**31−1; the same text and seed always give the same writing.
+            neatness: {neatness}
+
+        Returns:
+            Five grayscale PNGs, 36 pixels high, one per variation.
+        """
+        lines = write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
+        return [self.files.png(line) for line in lines]
+
+    @endpoint
+    def same_hand(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
+        """All ten digits written with one noise vector: the style held fixed while the digit changes.
+
+        Args:
+            seed: 0 … 2**31−1; it names the hand (the noise vector); the same seed always writes the same row.
+            neatness: {neatness}
+
+        Returns:
+            Ten captioned 28×28 PNGs, digits 0–9 in order.
+        """
+        return self.captioned(style_row(seed, neatness=neatness, generator=self.generator))
+
+    @endpoint
+    def morph_digit(
+        self, digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
+    ) -> tuple[list[str], str]:
+        """One digit morphing from the style of `seed` to that of `seed_to` (spherical interpolation of the noise).
+
+        Args:
+            digit: {digit}
+            seed: 0 … 2**31−1, the style of the first frame.
+            seed_to: 0 … 2**31−1, the style of the last frame.
+            frames: how many frames, 2–32.
+            neatness: {neatness}
+
+        Returns:
+            The frames as 28×28 PNGs, and an animated GIF of them.
+        """
+        strip = morph(digit, seed, seed_to, frames, neatness=neatness, generator=self.generator)
+        gif = self.files.save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
+        return [self.files.png(frame) for frame in strip], gif
+
+    @endpoint
+    def digits_picture(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+        """The five digits of `generate` as one picture: the tool to call when you want to see the digits.
+
+        Args:
+            digit: {digit}
+            seed: {seed}
+            neatness: {neatness}
+
+        Returns:
+            One PNG: five handwritten images of the digit side by side, white ink on black, 4× enlarged.
+        """
+        return self.files.png(upscale(grid(self.five(digit, seed, neatness), cols=GALLERY_SIZE), PICTURE_SCALE))
+
+    @endpoint
+    def number_picture(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+        """A number written by hand, as one picture: the first of `number`'s five ways.
+
+        Args:
+            text: {text}
+            seed: 0 … 2**31−1; the same text and seed always give the same writing.
+            neatness: {neatness}
+
+        Returns:
+            One PNG of the handwritten number, white ink on black, 4× enlarged.
+        """
+        (line,) = write_number(text, seed, n=1, neatness=neatness, generator=self.generator)
+        return self.files.png(upscale(line, PICTURE_SCALE))
+
+    @endpoint
+    def hand_picture(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+        """The digits 0–9 written in one hand, as one picture (the row of `same_hand`).
+
+        Args:
+            seed: 0 … 2**31−1; it names the hand; the same seed always writes the same row.
+            neatness: {neatness}
+
+        Returns:
+            One PNG: the ten digits 0–9 side by side, white ink on black, 4× enlarged.
+        """
+        row = style_row(seed, neatness=neatness, generator=self.generator)
+        return self.files.png(upscale(grid(row, cols=10), PICTURE_SCALE))
+
+    @endpoint
+    def make_dataset(self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+        """A synthetic MNIST to download: both splits as MNIST's own IDX files, in a ZIP with a datasheet.
+
+        Unzipped, ``torchvision.datasets.MNIST(folder, train=True)`` (or ``train=False``) loads it unchanged.
+
+        Args:
+            per_digit: training digits of each digit 0–9, 1–1000 (the test split gets a sixth as many).
+                Larger sets: `digitgen dataset --per-digit N --out DIR` on your own machine.
+            seed: 0 … 2**31−1; the same seed always makes the same set.
+            neatness: {neatness}
+
+        Returns:
+            A ZIP: MNIST/raw/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte, datasheet.json and README.md.
+        """
+        if isinstance(per_digit, int | float) and per_digit > DATASET_MAX_PER_DIGIT:
+            raise ValueError(
+                f"up to {DATASET_MAX_PER_DIGIT:,} per digit here; for {per_digit:,.0f}, run "
+                f"`digitgen dataset --per-digit {per_digit:.0f} --out DIR` on your own machine"
+            )
+        g = self.generator
+        data = dataset_zip(per_digit, seed, neatness, generator=g, max_per_digit=DATASET_MAX_PER_DIGIT)
+        return self.files.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
+
+    def hand_files(self, c: Capture) -> tuple[str, str, np.ndarray]:
+        """A capture's pictures: the drawing as MNIST holds it, the hand's own version, and its ten digits."""
+        drawing, remade = (self.files.png(upscale(image, PICTURE_SCALE)) for image in (c.drawing, c.reconstruction))
+        return drawing, remade, style_row(c.style, generator=self.generator)
+
+    def show_capture(self, c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
+        """A capture as the "Your hand" tab shows it, with a ZIP of the ten digits."""
+        drawing, remade, row = self.hand_files(c)
+        said = f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
+        if c.confidence < 0.5:
+            said = f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below"
+        return (
+            drawing,
+            remade,
+            c.digit,
+            f"{said} · match {c.psnr:.1f} dB",
+            self.captioned(row),
+            c.code,
+            self.files.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
+        )
+
+    @endpoint
+    def capture_sketch(self, sketch: dict | None, digit: int | None = None) -> tuple:
+        """The "Your hand" tab's capture: the strokes are read from the sketchpad's layers."""
+        layers = [layer for layer in (sketch or {}).get("layers") or [] if layer is not None]
+        return self.show_capture(capture(strokes(layers), digit, generator=self.generator))
+
+    @endpoint
+    def capture_style(
+        self, image: str | None, digit: int = -1
+    ) -> tuple[str, int, float, str, str, list[tuple[str, str]]]:
+        """Capture the hand that wrote one digit in an image, and write all ten digits in it.
+
+        Args:
+            image: an image file of one handwritten digit, up to 4096 pixels on a side: dark on light,
+                light on dark, or strokes on a transparent background.
+            digit: the digit drawn, 0–9, or -1 to let the built-in classifier read it.
+
+        Returns:
+            The style code (give it to write_in_style), the digit, the classifier's confidence in it, the
+            drawing normalised like MNIST, the hand's own image of it, and the ten digits 0–9 in that hand.
+        """
+        if image is None:
+            raise ValueError("send an image file of one handwritten digit")
+        c = capture(image, None if digit == -1 else digit, generator=self.generator)
+        drawing, remade, row = self.hand_files(c)
+        return c.code, c.digit, round(c.confidence, 4), drawing, remade, self.captioned(row)
+
+    @endpoint
+    def write_in_style(self, code: str, text: str) -> str:
+        """A number written in a captured hand.
+
+        Args:
+            code: a style code from capture_style (it starts with "dg1.").
+            text: up to 32 digits; spaces leave gaps (e.g. "2026").
+
+        Returns:
+            One PNG of the number in that hand, white ink on black, 4× enlarged.
+        """
+        (line,) = write_number(text, code, n=1, generator=self.generator)
+        return self.files.png(upscale(line, PICTURE_SCALE))
+
+    @staticmethod
+    def random_seed() -> int:
+        """A fresh random seed, 0 … 2**31−1, for the other tools' `seed` arguments.
+
+        Returns:
+            A whole number from 0 to 2147483647.
+        """
+        return random.randint(0, MAX_SEED)

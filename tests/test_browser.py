@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # a real browser
+
 PHONE = {"width": 390, "height": 844}  # an iPhone 12–15's CSS pixels
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -21,6 +21,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([DIGITGEN, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
+@pytest.mark.slow  # starts the command once per subcommand
 def test_help_lists_every_command():
     done = run("--help")
     assert done.returncode == 0

@@ -47,6 +47,7 @@ def test_figures_are_deterministic(reference):
     assert figures(sub.images, sub.labels, reference) == figures(sub.images, sub.labels, reference)
 
 
+@pytest.mark.slow  # trains classifiers
 def test_train_on_synthetic_scores_a_collapsed_generator_lower(data_root):
     """CAS end to end on 2,000 digits: the shipped weights teach a classifier nearly as well as real
     digits do; the same weights at neatness 1 (typical digits only, little variety) teach it worse."""

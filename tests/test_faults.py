@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from safetensors import safe_open
 
 from digitgen.train import CHECKPOINT
@@ -42,6 +43,7 @@ def test_broken_local_folder_is_an_error_naming_the_file(tmp_path):
     assert done.returncode != 0 and f"config file not found: {tmp_path}/config.json" in done.stderr
 
 
+@pytest.mark.slow  # trains, twice
 def test_training_killed_mid_epoch_resumes_without_losing_epochs(tmp_path, data_root):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "digitgen.train", "--data", str(data_root), "--out", str(out), "--subset", "3200"]

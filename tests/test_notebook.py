@@ -18,12 +18,15 @@ import venv
 from pathlib import Path
 
 import papermill
+import pytest
 from conftest import ROOT
 from test_space import repository_files
 
 from digitgen.card import repository_url
 from digitgen.hub import load_folder
 from digitgen.sample import generate
+
+pytestmark = pytest.mark.slow  # installs the package and runs the notebook
 
 NOTEBOOK = ROOT / "train_colab.ipynb"
 

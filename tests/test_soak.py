@@ -14,10 +14,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from soak import MIX, Soak  # noqa: E402  (the benchmark's own launcher, callers and disk count)
+
+pytestmark = pytest.mark.slow  # minutes of load on a launched app
 
 KEEP, SWEEP, SECONDS, CALLERS = 4, 2, 40, 3
 

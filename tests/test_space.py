@@ -32,6 +32,8 @@ from PIL import Image
 
 from digitgen import generate
 
+pytestmark = pytest.mark.slow  # installs the Space into a fresh environment
+
 
 def header() -> dict[str, str]:
     """README.md's YAML header as flat ``key: value`` pairs (all the Space's settings are flat)."""

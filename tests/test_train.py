@@ -28,6 +28,7 @@ from digitgen.train import (
 )
 
 
+@pytest.mark.slow  # trains
 def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
     out = tmp_path / "run"
     args = ["--data", str(data_root), "--out", str(out), "--subset", "2000", "--batch-size", "32"]
@@ -72,6 +73,7 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
     assert images.shape == (5, 28, 28) and images.std() > 10  # not blank after 120 steps
 
 
+@pytest.mark.slow  # trains
 def test_the_final_figures_reuse_the_last_epochs_measurement_of_the_same_generator(tmp_path, data_root, monkeypatch):
     calls, measure = [], Meter.measure
     monkeypatch.setattr(Meter, "measure", lambda self, *a, **k: calls.append(1) or measure(self, *a, **k))
@@ -134,6 +136,7 @@ def test_the_noise_read_back_enters_both_players_losses():
     assert new_run(TrainConfig(arch="mlp"), cpu).D.recover is None
 
 
+@pytest.mark.slow  # compiles and trains
 def test_compiled_step_trains_like_the_eager_one():
     """``--compile`` (the CPU recipe's default) runs D's and G's backward passes and R1's double
     backward, with the eager step's gradients and losses."""

@@ -15,7 +15,7 @@ APP = PACKAGE / "app"
 # The web app is one room, above the library: nothing in the library imports it.
 ROOMS = [
     "layout", "images", "malloc", "card", "draw", "style", "data", "models", "checkpoint", "cuda_graph", "hub",
-    "sample", "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__", "app",
+    "encoder", "sample", "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__", "app",
 ]  # fmt: skip
 APP_ROOMS = ["files", "links", "endpoints", "page", "__init__"]  # the app's own, lowest first
 

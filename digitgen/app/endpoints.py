@@ -6,14 +6,19 @@ ValueError with one sentence for anything it refuses, which the endpoint shows a
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 import numpy as np
+import torch
 
 from digitgen.capture import Capture, capture, strokes
 from digitgen.dataset import dataset_zip
@@ -39,24 +44,62 @@ ARGS = {
 }
 
 
-def endpoint(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``method`` on one of the app's worker threads, and show a ValueError's sentence, never a traceback.
+@dataclass(frozen=True)
+class Lane:
+    """A kind of work with its own queue: Gradio runs at most ``limit`` of its events at once, each on
+    one of ``limit`` threads of the app's own, at the CPU priority ``nice`` (0 normal, 19 lowest).
+
+    Light work (a few digits, a few milliseconds of model time) never waits behind heavy work: a
+    capture or a dataset queues in its own lane, and the operating system gives the light lane the
+    cores first. Each lane's threads run torch on one core (``torch.set_num_threads(1)``): two
+    cores are shared by three lanes, not fought over by six threads.
+    """
+
+    name: str
+    limit: int
+    nice: int
+
+    @property
+    def queue(self) -> dict[str, Any]:
+        """The arguments that put a Gradio event in this lane's queue."""
+        return {"concurrency_id": self.name, "concurrency_limit": self.limit}
+
+
+LIGHT = Lane("light", limit=2, nice=0)
+CAPTURE = Lane("capture", limit=1, nice=5)  # about a fifth of a second each
+DATASET = Lane("dataset", limit=1, nice=15)  # seconds each; nobody watches it draw
+LANES = (LIGHT, CAPTURE, DATASET)
+
+
+def start_worker(nice: int) -> None:
+    """A lane's thread: torch on one core, and the lane's priority (Linux sets it per thread)."""
+    torch.set_num_threads(1)
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or a host that forbids it
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
+def endpoint(lane: Lane) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Run the method on ``lane``'s threads, and show a ValueError's sentence, never a traceback.
 
     Gradio would run it on any of its 40 pool threads. Each thread that runs torch keeps memory of
     its own (a glibc malloc arena with freed activations kept for reuse, see digitgen/malloc.py),
     so a Space's memory rose as more of them took turns (+123 MB in 4 minutes under load); with two
-    threads, +8 MB (docs/experiments.md). Two, so a long job (a capture, a dataset) leaves one free.
+    threads, +8 MB (docs/experiments.md). The lanes hold four, whichever of Gradio's threads calls.
     """
 
-    @functools.wraps(method)
-    def wrapper(self: Endpoints, *args: Any) -> Any:
-        try:
-            return self.workers.submit(method, self, *args).result()
-        except ValueError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapper(self: Endpoints, *args: Any) -> Any:
+            try:
+                return self.workers[lane.name].submit(method, self, *args).result()
+            except ValueError as e:
+                raise gr.Error(str(e), print_exception=False) from None
 
-    wrapper.__doc__ = (method.__doc__ or "").format(**ARGS)
-    return wrapper
+        wrapper.__doc__ = (method.__doc__ or "").format(**ARGS)
+        wrapper.lane = lane  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
 
 
 class Endpoints:
@@ -64,7 +107,12 @@ class Endpoints:
 
     def __init__(self, generator: Generator, files: HandedOutFiles):
         self.generator, self.files = generator, files
-        self.workers = ThreadPoolExecutor(2, thread_name_prefix="digitgen")
+        self.workers = {
+            lane.name: ThreadPoolExecutor(
+                lane.limit, f"digitgen-{lane.name}", initializer=start_worker, initargs=(lane.nice,)
+            )
+            for lane in LANES
+        }
 
     def captioned(self, images: np.ndarray) -> list[tuple[str, str]]:
         """Each image with what the built-in classifier reads, e.g. ``7 · 99.6 %``."""
@@ -74,7 +122,7 @@ class Endpoints:
     def five(self, digit: int, seed: int, neatness: float) -> np.ndarray:
         return generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
 
-    @endpoint
+    @endpoint(LIGHT)
     def generate(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
         """Five handwritten images of one digit, each captioned with what the classifier reads.
 
@@ -88,7 +136,7 @@ class Endpoints:
         """
         return self.captioned(self.five(digit, seed, neatness))
 
-    @endpoint
+    @endpoint(LIGHT)
     def export(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
         """The five images of `generate` as one PNG picture (agents see it) and as a ZIP of the 28×28 PNGs.
 
@@ -108,7 +156,7 @@ class Endpoints:
         grid_png = self.files.save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
         return grid_png, self.files.save(zip_of_pngs(images, stem), f"{stem}.zip")
 
-    @endpoint
+    @endpoint(LIGHT)
     def number(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str]:
         """A number written by hand, five ways.
 
@@ -123,7 +171,7 @@ class Endpoints:
         lines = write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
         return [self.files.png(line) for line in lines]
 
-    @endpoint
+    @endpoint(LIGHT)
     def same_hand(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
         """All ten digits written with one noise vector: the style held fixed while the digit changes.
 
@@ -136,7 +184,7 @@ class Endpoints:
         """
         return self.captioned(style_row(seed, neatness=neatness, generator=self.generator))
 
-    @endpoint
+    @endpoint(LIGHT)
     def morph_digit(
         self, digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
     ) -> tuple[list[str], str]:
@@ -156,7 +204,7 @@ class Endpoints:
         gif = self.files.save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
         return [self.files.png(frame) for frame in strip], gif
 
-    @endpoint
+    @endpoint(LIGHT)
     def digits_picture(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
         """The five digits of `generate` as one picture: the tool to call when you want to see the digits.
 
@@ -170,7 +218,7 @@ class Endpoints:
         """
         return self.files.png(upscale(grid(self.five(digit, seed, neatness), cols=GALLERY_SIZE), PICTURE_SCALE))
 
-    @endpoint
+    @endpoint(LIGHT)
     def number_picture(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
         """A number written by hand, as one picture: the first of `number`'s five ways.
 
@@ -185,7 +233,7 @@ class Endpoints:
         (line,) = write_number(text, seed, n=1, neatness=neatness, generator=self.generator)
         return self.files.png(upscale(line, PICTURE_SCALE))
 
-    @endpoint
+    @endpoint(LIGHT)
     def hand_picture(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
         """The digits 0–9 written in one hand, as one picture (the row of `same_hand`).
 
@@ -199,7 +247,7 @@ class Endpoints:
         row = style_row(seed, neatness=neatness, generator=self.generator)
         return self.files.png(upscale(grid(row, cols=10), PICTURE_SCALE))
 
-    @endpoint
+    @endpoint(DATASET)
     def make_dataset(self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
         """A synthetic MNIST to download: both splits as MNIST's own IDX files, in a ZIP with a datasheet.
 
@@ -244,13 +292,13 @@ class Endpoints:
             self.files.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
         )
 
-    @endpoint
+    @endpoint(CAPTURE)
     def capture_sketch(self, sketch: dict | None, digit: int | None = None) -> tuple:
         """The "Your hand" tab's capture: the strokes are read from the sketchpad's layers."""
         layers = [layer for layer in (sketch or {}).get("layers") or [] if layer is not None]
         return self.show_capture(capture(strokes(layers), digit, generator=self.generator))
 
-    @endpoint
+    @endpoint(CAPTURE)
     def capture_style(
         self, image: str | None, digit: int = -1
     ) -> tuple[str, int, float, str, str, list[tuple[str, str]]]:
@@ -271,7 +319,7 @@ class Endpoints:
         drawing, remade, row = self.hand_files(c)
         return c.code, c.digit, round(c.confidence, 4), drawing, remade, self.captioned(row)
 
-    @endpoint
+    @endpoint(LIGHT)
     def write_in_style(self, code: str, text: str) -> str:
         """A number written in a captured hand.
 

@@ -18,7 +18,7 @@ from digitgen.hub import weights_label
 from digitgen.models import Generator
 from digitgen.sample import MAX_SEED
 
-from .endpoints import DATASET_MAX_PER_DIGIT, GALLERY_SIZE, Endpoints
+from .endpoints import CAPTURE, DATASET, DATASET_MAX_PER_DIGIT, GALLERY_SIZE, LIGHT, Endpoints
 from .files import HandedOutFiles
 from .links import COPY_JS, FIELDS, KEEP_CURRENT_JS, NEATNESS_STEP, SLIDER_MAX_FRAMES, TABS, PageState, from_query
 
@@ -179,8 +179,8 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
         digit_inputs = [digit, seed, neatness]
-        go.click(api.generate, digit_inputs, digits_out, api_name="generate").then(
-            api.export, digit_inputs, [grid_file, zip_file], api_name="export"
+        go.click(api.generate, digit_inputs, digits_out, api_name="generate", **LIGHT.queue).then(
+            api.export, digit_inputs, [grid_file, zip_file], api_name="export", **LIGHT.queue
         )
         gr.on(
             [digit.change, seed.change, neatness.change],
@@ -189,7 +189,8 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             digits_out,
             api_visibility="private",
             trigger_mode="always_last",
-        ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private")
+            **LIGHT.queue,
+        ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private", **LIGHT.queue)
         dice.click(api.random_seed, None, seed, api_name="random_seed")
         previous_seed.click(None, seed, seed, js="(s) => Math.max(0, Math.round(s) - 1)")
         next_seed.click(None, seed, seed, js=f"(s) => Math.min({MAX_SEED}, Math.round(s) + 1)")
@@ -202,25 +203,31 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             None,
             js=KEEP_CURRENT_JS,  # a link with bad values now reads as what is shown
         ).then(
-            show_link, shown_by_link, [digits_out, number_out, hand_out, morph_out, morph_gif], api_visibility="private"
-        ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private")
+            show_link,
+            shown_by_link,
+            [digits_out, number_out, hand_out, morph_out, morph_gif],
+            api_visibility="private",
+            **LIGHT.queue,
+        ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private", **LIGHT.queue)
         for tab in (digit_tab, number_tab, hand_tab, morph_tab, yours_tab, dataset_tab):
             tab.select(None, None, tab_shown, js=f"() => {tab.id!r}")
         gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
         copy_link.click(None, shown_by_link, None, js=COPY_JS)
-        write.click(api.number, [text, seed, neatness], number_out, api_name="write_number")
-        text.submit(api.number, [text, seed, neatness], number_out, api_visibility="private")
-        hand.click(api.same_hand, [seed, neatness], hand_out, api_name="same_hand")
-        morph_go.click(
-            api.morph_digit, [morph_digit_in, seed, seed_to, frames, neatness], [morph_out, morph_gif], api_name="morph"
-        )
+        write.click(api.number, [text, seed, neatness], number_out, api_name="write_number", **LIGHT.queue)
+        text.submit(api.number, [text, seed, neatness], number_out, api_visibility="private", **LIGHT.queue)
+        hand.click(api.same_hand, [seed, neatness], hand_out, api_name="same_hand", **LIGHT.queue)
+        morph_inputs = [morph_digit_in, seed, seed_to, frames, neatness]
+        morph_go.click(api.morph_digit, morph_inputs, [morph_out, morph_gif], api_name="morph", **LIGHT.queue)
 
         shown = [yours, remade, drawn_digit, said, hand_row, code, hand_zip]
-        capture_go.click(api.capture_sketch, canvas, shown, api_visibility="private")
-        drawn_digit.input(api.capture_sketch, [canvas, drawn_digit], shown, api_visibility="private")
-        hand_write.click(api.write_in_style, [code, hand_text], hand_number, api_name="write_in_style")
-        hand_text.submit(api.write_in_style, [code, hand_text], hand_number, api_visibility="private")
-        dataset_go.click(api.make_dataset, [per_digit, seed, neatness], dataset_file, api_name="dataset")
+        capture_go.click(api.capture_sketch, canvas, shown, api_visibility="private", **CAPTURE.queue)
+        drawn_digit.input(api.capture_sketch, [canvas, drawn_digit], shown, api_visibility="private", **CAPTURE.queue)
+        in_style = [code, hand_text]
+        hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
+        hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)
+        dataset_go.click(
+            api.make_dataset, [per_digit, seed, neatness], dataset_file, api_name="dataset", **DATASET.queue
+        )
 
         # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an
         # agent only as links) and for scripts. Endpoints only: nothing on the page triggers them.
@@ -231,10 +238,13 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             upload_digit = gr.Number(-1, minimum=-1, maximum=9, precision=0)
             captured = [gr.Textbox(), gr.Number(), gr.Number(), gr.Image(type="filepath"), gr.Image(type="filepath")]
             captured_row = gr.Gallery(format="png")
-        agent_call.click(api.digits_picture, digit_inputs, picture, api_name="digits_picture")
-        agent_call.click(api.number_picture, [text, seed, neatness], picture, api_name="number_picture")
-        agent_call.click(api.hand_picture, [seed, neatness], picture, api_name="hand_picture")
-        agent_call.click(api.capture_style, [upload, upload_digit], [*captured, captured_row], api_name="capture_style")
+        agent_call.click(api.digits_picture, digit_inputs, picture, api_name="digits_picture", **LIGHT.queue)
+        agent_call.click(api.number_picture, [text, seed, neatness], picture, api_name="number_picture", **LIGHT.queue)
+        agent_call.click(api.hand_picture, [seed, neatness], picture, api_name="hand_picture", **LIGHT.queue)
+        agent_call.click(
+            api.capture_style, [upload, upload_digit], [*captured, captured_row], api_name="capture_style",
+            **CAPTURE.queue,
+        )  # fmt: skip
     api.files.records = demo.temp_file_sets  # Gradio's notes of the files it has served: each sweep prunes them
     demo.endpoints = api
     return demo

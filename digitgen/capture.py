@@ -54,7 +54,11 @@ class Capture:
 
 
 def open_image(source: str | Path | bytes | Image.Image | np.ndarray) -> Image.Image:
-    """An image from a path, file bytes, PIL image or array; ValueError with one sentence if it is not one."""
+    """A still image from a path, file bytes, PIL image or array, decoded whole; ValueError with one
+    sentence naming what is wrong with it: not an image, too large, animated, damaged or cut short.
+
+    The size is checked before the pixels are decoded, so an enormous upload costs nothing.
+    """
     if isinstance(source, Image.Image):
         image = source
     elif isinstance(source, np.ndarray):
@@ -64,10 +68,22 @@ def open_image(source: str | Path | bytes | Image.Image | np.ndarray) -> Image.I
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
         except FileNotFoundError:  # e.g. an upload the server has since cleared away
             raise ValueError("the image file is not there (any more): send the image again") from None
-        except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:
+        except Image.DecompressionBombError:
+            raise ValueError(
+                f"that image is too large (over {2 * Image.MAX_IMAGE_PIXELS:,} pixels); send one up to {MAX_SIDE} "
+                "on a side"
+            ) from None
+        except (UnidentifiedImageError, OSError) as e:
             raise ValueError(f"that is not an image file (PNG, JPEG, WebP, …): {type(e).__name__}") from None
     if max(image.size) > MAX_SIDE:
         raise ValueError(f"that image is {image.width} × {image.height} pixels; send one up to {MAX_SIDE} on a side")
+    try:
+        frames = getattr(image, "n_frames", 1)
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ValueError("that image file is damaged or cut short: save it again and send the whole file") from None
+    if frames > 1:
+        raise ValueError(f"that is an animated image ({frames} frames): send a still picture of one digit")
     return image
 
 

@@ -77,6 +77,19 @@ def digits(
         yield sample(generator, y, noise_from(stream, generator.z_dim, len(y), neatness)), y.numpy().astype(np.uint8)
 
 
+def first_digits(
+    generator: Generator, per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNESS, n: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training split's first ``n`` (images, labels), exactly as the written set holds them: a preview.
+
+    Truncated noise drawn for a whole chunk differs from the same stream drawn for fewer rows, so the
+    first chunk is drawn whole (at most :data:`CHUNK` digits) and cut.
+    """
+    per_digit, seed = check_int(per_digit, "per_digit", 1, MAX_PER_DIGIT), check_seed(seed)
+    images, labels = next(digits(generator, per_digit, seed, check_neatness(neatness)))
+    return images[:n], labels[:n]
+
+
 def idx_header(kind: str, count: int) -> bytes:
     """MNIST's IDX header: magic 2051 with rows and columns for images, 2049 for labels."""
     if kind == "images":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -84,13 +85,17 @@ def test_pick_digit_move_seed_generate(app_url, chromium, tmp_path):
 
 
 def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium, tmp_path):
+    """The tab opens on an example hand and a canvas ready to draw on: no tool to find first."""
     from playwright.sync_api import expect
 
     with app_page(app_url, chromium, height=1000) as page:
         page.get_by_role("tab", name="Your hand").click()
-        page.locator("#canvas").get_by_role("button", name="Brush").first.click()  # as the canvas asks
+        code_box = page.locator("#style-code textarea")
+        expect(code_box).to_have_value(re.compile(r"^dg1\."), timeout=60_000)  # the example's hand
+        example = code_box.input_value()
+        expect(page.locator("#hand-row img")).to_have_count(10)
         canvas = page.locator("#canvas canvas").last
-        expect(canvas).to_be_visible(timeout=30_000)
+        expect(page.locator('#canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
         box = canvas.bounding_box()
         x, y, w, h = box["x"], box["y"], box["width"], box["height"]
         page.mouse.move(x + 0.3 * w, y + 0.2 * h)  # a 7: the bar, then the stem
@@ -99,13 +104,23 @@ def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium,
             page.mouse.move(x + fx * w, y + fy * h, steps=8)
         page.mouse.up()
         page.get_by_role("button", name="Capture my hand").click()
-        ten = page.locator("#hand-row img")
-        expect(ten).to_have_count(10, timeout=60_000)
+        expect(code_box).not_to_have_value(example, timeout=60_000)
         loaded = "[...document.querySelectorAll('#hand-row img')].filter(i => i.complete && i.naturalWidth === 28)"
         page.wait_for_function(f"{loaded}.length === 10", timeout=30_000)
-        code = page.locator("#style-code textarea").input_value()
+        code = code_box.input_value()
         page.screenshot(path=str(tmp_path / "your_hand.png"), full_page=True)
-    assert code.startswith("dg1.")
+    assert code.startswith("dg1.") and code != example
+
+
+def test_every_tab_shows_a_result_the_first_time_it_opens(app_url, chromium):
+    from playwright.sync_api import expect
+
+    shown = {"Write a number": ("#number img", 5), "Same hand, every digit": ("#same-hand img", 10),
+             "Morph": ("#frames img", 10), "Synthetic MNIST": ("#dataset-preview img", 1)}  # fmt: skip
+    with app_page(app_url, chromium) as page:
+        for tab, (images, count) in shown.items():
+            page.get_by_role("tab", name=tab).click()
+            expect(page.locator(images)).to_have_count(count, timeout=60_000)
 
 
 def boxes(page, selector: str) -> list[dict[str, float]]:

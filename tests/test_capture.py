@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
+
 import numpy as np
 import pytest
 import torch
@@ -55,10 +59,33 @@ def test_mnist_digits_come_through_nearly_unchanged():
         assert np.abs(normalise(image).astype(int) - image).mean() < 6
 
 
+def png_bytes_of(image: Image.Image, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **({"format": "PNG"} | params))
+    return buffer.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` × ``height`` pixels (a decompression bomb's header)."""
+    data = bytearray(png_bytes_of(Image.new("L", (8, 8))))
+    data[16:24] = struct.pack(">II", width, height)  # IHDR's width and height
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))  # and its checksum
+    return bytes(data)
+
+
+def animation() -> bytes:
+    frames = [seven(size=200, width=14), seven(size=200, width=20)]
+    return png_bytes_of(frames[0].convert("L"), format="GIF", save_all=True, append_images=[frames[1].convert("L")])
+
+
 @pytest.mark.parametrize(
     "source, message",
     [
         (Image.new("RGB", (300, 300), "white"), "the drawing is empty"),
+        (png_bytes_of(seven())[:3000], "that image file is damaged or cut short"),
+        (png_claiming(40_000, 40_000), r"that image is too large \(over"),
+        (png_claiming(9_000, 9_000), "that image is 9000 × 9000 pixels; send one up to 4096"),
+        (animation(), r"that is an animated image \(2 frames\)"),
         (Image.new("RGBA", (300, 300), (0, 0, 0, 0)), "the drawing is empty"),
         (b"not an image at all", "that is not an image file"),
         ("/nonexistent/drawing.png", r"the image file is not there \(any more\)"),

@@ -12,7 +12,7 @@ import torchvision
 from PIL import Image
 
 from digitgen import load_generator
-from digitgen.dataset import write_dataset
+from digitgen.dataset import first_digits, write_dataset
 from digitgen.evaluate import read_images
 
 
@@ -26,6 +26,12 @@ def idx_set(tmp_path_factory, generator):
     folder = tmp_path_factory.mktemp("idx")
     write_dataset(folder, 30, test_per_digit=12, seed=5, generator=generator, progress=False)
     return folder
+
+
+def test_the_preview_is_the_sets_first_digits(idx_set, generator):
+    train = torchvision.datasets.MNIST(str(idx_set), train=True)
+    images, labels = first_digits(generator, 30, seed=5, n=50)
+    assert np.array_equal(images, train.data[:50].numpy()) and np.array_equal(labels, train.targets[:50].numpy())
 
 
 def digest(folder) -> str:

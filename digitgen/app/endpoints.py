@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from digitgen.capture import Capture, capture, strokes
-from digitgen.dataset import dataset_zip
+from digitgen.dataset import dataset_zip, first_digits
 from digitgen.draw import DEFAULT_NEATNESS
 from digitgen.evaluate import read_digits
 from digitgen.handwriting import write_number
@@ -31,6 +32,7 @@ from digitgen.sample import MAX_SEED, generate, morph, style_row
 
 from .files import HandedOutFiles
 
+EXAMPLE_DRAWING = Path(__file__).parent / "example_drawing.png"  # MNIST's first test digit, drawn large on a page
 GALLERY_SIZE = 5
 DATASET_MAX_PER_DIGIT = 1000  # a download made while the user waits (≈ 5 s); more is the command's job
 PICTURE_SCALE = 4  # the agents' pictures: 28-pixel digits drawn 112 pixels high, so chat clients show them clearly
@@ -107,6 +109,7 @@ class Endpoints:
 
     def __init__(self, generator: Generator, files: HandedOutFiles):
         self.generator, self.files = generator, files
+        self.example: Capture | None = None  # the example drawing's capture, made once when first shown
         self.workers = {
             lane.name: ThreadPoolExecutor(
                 lane.limit, f"digitgen-{lane.name}", initializer=start_worker, initargs=(lane.nice,)
@@ -271,17 +274,27 @@ class Endpoints:
         data = dataset_zip(per_digit, seed, neatness, generator=g, max_per_digit=DATASET_MAX_PER_DIGIT)
         return self.files.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
 
+    @endpoint(DATASET)
+    def dataset_preview(self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+        """The set's first 50 training digits, as the ZIP will hold them: one PNG, five rows of ten, 2× enlarged."""
+        images, _ = first_digits(self.generator, per_digit, seed, neatness, n=50)
+        return self.files.png(upscale(grid(images, cols=10), 2))
+
     def hand_files(self, c: Capture) -> tuple[str, str, np.ndarray]:
         """A capture's pictures: the drawing as MNIST holds it, the hand's own version, and its ten digits."""
         drawing, remade = (self.files.png(upscale(image, PICTURE_SCALE)) for image in (c.drawing, c.reconstruction))
         return drawing, remade, style_row(c.style, generator=self.generator)
 
-    def show_capture(self, c: Capture) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
+    def show_capture(
+        self, c: Capture, example: bool = False
+    ) -> tuple[str, str, int, str, list[tuple[str, str]], str, str]:
         """A capture as the "Your hand" tab shows it, with a ZIP of the ten digits."""
         drawing, remade, row = self.hand_files(c)
         said = f"Read as **{c.digit}** ({c.confidence:.1%} sure)"
         if c.confidence < 0.5:
             said = f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below"
+        if example:
+            said = f"**An example**, MNIST's first test digit drawn large: {said[0].lower()}{said[1:]}"
         return (
             drawing,
             remade,
@@ -291,6 +304,13 @@ class Endpoints:
             c.code,
             self.files.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
         )
+
+    @endpoint(CAPTURE)
+    def example_capture(self) -> tuple:
+        """What the "Your hand" tab shows before anything is drawn: a hand captured from an example drawing."""
+        if self.example is None:
+            self.example = capture(EXAMPLE_DRAWING, generator=self.generator)
+        return self.show_capture(self.example, example=True)
 
     @endpoint(CAPTURE)
     def capture_sketch(self, sketch: dict | None, digit: int | None = None) -> tuple:

@@ -6,6 +6,7 @@ server is started until the caller asks (``app.py`` does both for a Space).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,29 @@ from .links import COPY_JS, FIELDS, KEEP_CURRENT_JS, NEATNESS_STEP, SLIDER_MAX_F
 
 SHOWN = PageState()  # what the page shows before a link or a click changes it (a link's defaults)
 CSS = (Path(__file__).parent / "style.css").read_text()
+# The sketchpad ready to draw: Gradio 6.31's editor picks the draw tool when it starts, then an empty
+# canvas resets it to the image tool, so a visitor had to find the brush first. Pick the brush when
+# the tab opens and after the canvas is cleared (polling briefly: the editor mounts after the tab).
+READY_TO_DRAW_JS = """() => {
+    const arm = () => {
+        let start = Date.now(), seen = 0;
+        const pick = () => {
+            const brush = document.querySelector('#canvas button[aria-label="Brush"]');
+            if (brush && !brush.classList.contains('highlight')) { brush.click(); seen = 0; }
+            else if (brush) { seen += 1; }
+            if (seen < 3 && Date.now() - start < 5000) setTimeout(pick, 100);
+        };
+        pick();
+    };
+    const canvas = document.querySelector('#canvas');
+    if (canvas && !canvas.dataset.readyToDraw) {
+        canvas.dataset.readyToDraw = '1';
+        canvas.addEventListener('click', (e) => {
+            if (e.target.closest('button[aria-label="Clear canvas"]')) setTimeout(arm, 100);
+        });
+    }
+    arm();
+}"""
 
 
 def open_link(request: gr.Request) -> tuple:
@@ -121,14 +145,14 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 number_out = gallery("Five ways to write it", 1, elem_id="number")
             with gr.Tab(TABS["hand"], id="hand") as hand_tab:
                 hand = gr.Button("Write 0–9 in one hand", variant="primary")
-                hand_out = gallery("One noise vector, ten digits", 10)
+                hand_out = gallery("One noise vector, ten digits", 10, elem_id="same-hand")
             with gr.Tab(TABS["morph"], id="morph") as morph_tab:
                 with gr.Row():
                     morph_digit_in = digit_picker(SHOWN.morph_digit)
                     seed_to = seed_slider("Morph to seed", SHOWN.seed_to)
                     frames = gr.Slider(2, SLIDER_MAX_FRAMES, value=SHOWN.frames, step=1, precision=None, label="Frames")
                 morph_go = gr.Button("Morph", variant="primary")
-                morph_out = gallery("Frames", 10)
+                morph_out = gallery("Frames", 10, elem_id="frames")
                 morph_gif = gr.Image(label="Animated", type="filepath", height=160, elem_classes="pixelated")
             with gr.Tab(TABS["yours"], id="yours") as yours_tab:
                 gr.Markdown(
@@ -176,9 +200,15 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 )
                 dataset_go = gr.Button("Make the dataset", variant="primary")
                 dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
+                preview_label = "The set's first 50 training digits, as the ZIP holds them"
+                dataset_preview = gr.Image(
+                    label=preview_label, type="filepath", elem_classes="pixelated", elem_id="dataset-preview"
+                )
         gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
         digit_inputs = [digit, seed, neatness]
+        morph_inputs = [morph_digit_in, seed, seed_to, frames, neatness]
+        captured_shown = [yours, remade, drawn_digit, said, hand_row, code, hand_zip]
         go.click(api.generate, digit_inputs, digits_out, api_name="generate", **LIGHT.queue).then(
             api.export, digit_inputs, [grid_file, zip_file], api_name="export", **LIGHT.queue
         )
@@ -211,22 +241,39 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private", **LIGHT.queue)
         for tab in (digit_tab, number_tab, hand_tab, morph_tab, yours_tab, dataset_tab):
             tab.select(None, None, tab_shown, js=f"() => {tab.id!r}")
+        yours_tab.select(None, js=READY_TO_DRAW_JS)
+
+        # Every tab shows a result the first time it opens, as the Digit tab does on load.
+        def first(fill: Callable[..., Any], outputs: int = 1) -> Callable[..., Any]:
+            return lambda shown, *args: (gr.skip(),) * outputs if shown else fill(*args)
+
+        opened = {"api_visibility": "private", "trigger_mode": "once"}
+        number_tab.select(first(api.number), [number_out, text, seed, neatness], number_out, **opened, **LIGHT.queue)
+        hand_tab.select(first(api.same_hand), [hand_out, seed, neatness], hand_out, **opened, **LIGHT.queue)
+        morph_tab.select(
+            first(api.morph_digit, 2), [morph_out, *morph_inputs], [morph_out, morph_gif], **opened, **LIGHT.queue
+        )
+        yours_tab.select(first(api.example_capture, 7), hand_row, captured_shown, **opened, **CAPTURE.queue)
+        dataset_inputs = [per_digit, seed, neatness]
+        dataset_tab.select(
+            first(api.dataset_preview), [dataset_preview, *dataset_inputs], dataset_preview, **opened, **DATASET.queue
+        )
         gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
         copy_link.click(None, shown_by_link, None, js=COPY_JS)
         write.click(api.number, [text, seed, neatness], number_out, api_name="write_number", **LIGHT.queue)
         text.submit(api.number, [text, seed, neatness], number_out, api_visibility="private", **LIGHT.queue)
         hand.click(api.same_hand, [seed, neatness], hand_out, api_name="same_hand", **LIGHT.queue)
-        morph_inputs = [morph_digit_in, seed, seed_to, frames, neatness]
         morph_go.click(api.morph_digit, morph_inputs, [morph_out, morph_gif], api_name="morph", **LIGHT.queue)
 
-        shown = [yours, remade, drawn_digit, said, hand_row, code, hand_zip]
-        capture_go.click(api.capture_sketch, canvas, shown, api_visibility="private", **CAPTURE.queue)
-        drawn_digit.input(api.capture_sketch, [canvas, drawn_digit], shown, api_visibility="private", **CAPTURE.queue)
+        capture_go.click(api.capture_sketch, canvas, captured_shown, api_visibility="private", **CAPTURE.queue)
+        drawn_digit.input(
+            api.capture_sketch, [canvas, drawn_digit], captured_shown, api_visibility="private", **CAPTURE.queue
+        )
         in_style = [code, hand_text]
         hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
         hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)
-        dataset_go.click(
-            api.make_dataset, [per_digit, seed, neatness], dataset_file, api_name="dataset", **DATASET.queue
+        dataset_go.click(api.make_dataset, dataset_inputs, dataset_file, api_name="dataset", **DATASET.queue).then(
+            api.dataset_preview, dataset_inputs, dataset_preview, api_visibility="private", **DATASET.queue
         )
 
         # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an

@@ -25,8 +25,9 @@ from PIL import Image, UnidentifiedImageError
 
 from .data import to_unit_range
 from .draw import sample
+from .encoder import load_encoder
 from .evaluate import read_digits, read_images
-from .layout import IMAGE_SIZE, centre
+from .layout import IMAGE_SIZE, centre, centring_shift, shift
 from .models import Generator
 from .sample import check_digit, resolve
 from .style import Style
@@ -35,6 +36,11 @@ BOX = 20  # MNIST scaled each digit to fit 20 x 20, then centred it in 28 x 28
 MAX_SIDE = 4096  # pixels: a bigger upload is refused, not decoded
 MIN_CONTRAST = 0.1  # ink this faint (of full black-on-white) counts as an empty canvas
 SEVERAL_SHARE = 0.15  # two separate columns of ink, each with this share of it, are two digits
+# What is not one handwritten digit (docs/experiments.md, "Uploads that are not a digit"):
+BUSY_EDGE = 0.1  # ink on this share of the picture's edge: not a page (MNIST's digits: at most 0.04)
+INKED_MAX = 0.45  # a normalised drawing this much inked is noise (MNIST's: at most about 0.35)
+MATCH_MIN_DB = 12.0  # the generator's closest digit matches it worse than this: not a digit (MNIST's: 12.5+)
+NOT_A_DIGIT = "that does not look like one handwritten digit ({why}): send one digit, dark on light or light on dark"
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,10 @@ def ink_of(image: Image.Image) -> np.ndarray:
 
 
 def check_one_digit(ink: np.ndarray) -> None:
+    """ValueError if the ink is not one digit on a plain page: a busy picture, or digits side by side."""
+    edge = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+    if (edge > 0.2).mean() > BUSY_EDGE:
+        raise ValueError(NOT_A_DIGIT.format(why="its edges are not plain paper: a photo, or noise?"))
     columns = ink.sum(0)
     inked = np.flatnonzero(columns > 0)
     runs = np.split(inked, np.flatnonzero(np.diff(inked) > max(2, 0.03 * len(columns))) + 1)
@@ -144,7 +154,10 @@ def normalise(source: str | Path | bytes | Image.Image | np.ndarray) -> np.ndarr
     top, left = (IMAGE_SIZE - height) // 2, (IMAGE_SIZE - width) // 2
     field[top : top + height, left : left + width] = torch.from_numpy(np.clip(np.asarray(small), 0, 1))
     centred = (centre(field[None, None] * 2 - 1)[0, 0] + 1) / 2  # MNIST's own centring, by centre of mass
-    return (centred / centred.max() * 255).round().to(torch.uint8).numpy()
+    drawing = (centred / centred.max() * 255).round().to(torch.uint8).numpy()
+    if (drawing > 38).mean() > INKED_MAX:
+        raise ValueError(NOT_A_DIGIT.format(why="ink everywhere, like noise"))
+    return drawing
 
 
 def probabilities(drawing: np.ndarray) -> torch.Tensor:
@@ -195,11 +208,84 @@ def best_hand(styles: list[Style], digit: int, drawing: np.ndarray, g: Generator
     return styles[int(torch.argmin(error - 1e6 * legible))]  # legibility first, then the closest match
 
 
+def drawn_with_jacobian(
+    g: Generator, z: torch.Tensor, digit: int, eps: float = 1e-3
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each vector's image ``(k, 784)`` in [-1, 1] as ``g`` writes it, and its Jacobian ``(k, 784, z_dim)``.
+
+    The Jacobian is taken by forward differences, one batch of ``k · (z_dim + 1)`` images: on a CPU
+    that is about half the cost of forward-mode autodiff, and exact enough to steer Gauss–Newton.
+    Centring moves the pixels of an image and of its derivatives alike (the shift held fixed).
+    """
+    k, z_dim = z.shape
+    nudged = (z[:, None, :] + eps * torch.eye(z_dim)).reshape(-1, z_dim)
+    images = g.draw(torch.cat([z, nudged]), torch.full((k * (z_dim + 1),), digit))
+    here, there = images[:k], images[k:].view(k, z_dim, IMAGE_SIZE, IMAGE_SIZE)
+    columns = (there - here) / eps
+    if g.centred:
+        rows, cols = centring_shift(here)
+        here = centre(here)
+        columns = shift(columns.flatten(0, 1), rows.repeat_interleave(z_dim), cols.repeat_interleave(z_dim))
+    return here.flatten(1), columns.reshape(k, z_dim, -1).transpose(1, 2)
+
+
+@torch.no_grad()
+def gauss_newton(
+    g: Generator, z: torch.Tensor, digit: int, target: torch.Tensor, iterations: int, prior: float, refresh: int = 3
+) -> torch.Tensor:
+    """Levenberg–Marquardt on each vector in ``z`` towards ``target``: least squares in 64 unknowns.
+
+    The residuals are the pixel errors and the pull that keeps the vector typical (``prior``, as in
+    :func:`fit`). The Jacobian is measured every ``refresh`` iterations and updated by Broyden's
+    rank-one rule in between, each of which costs one image per vector. A step that does not lower
+    the error is refused and the damping raised.
+    """
+    k, z_dim = z.shape
+    pixels = IMAGE_SIZE * IMAGE_SIZE
+    pull = prior**0.5
+
+    def residuals(v: torch.Tensor, with_jacobian: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if with_jacobian:
+            image, jacobian = drawn_with_jacobian(g, v, digit)
+        else:
+            image, jacobian = g(v, torch.full((len(v),), digit)).flatten(1), None
+        r = torch.cat([(image - target.flatten()) / pixels**0.5, pull * (v.square().mean(1, keepdim=True) - 1)], 1)
+        if jacobian is not None:
+            jacobian = torch.cat([jacobian / pixels**0.5, (pull * 2 / z_dim * v)[:, None, :]], 1)
+        return r, jacobian
+
+    r, jacobian = residuals(z, True)
+    error, damping = r.square().sum(1), torch.full((k,), 1e-2)
+    for i in range(1, iterations + 1):
+        normal = jacobian.transpose(1, 2) @ jacobian
+        scale = normal.diagonal(dim1=1, dim2=2).mean(1)[:, None, None]
+        step = -torch.linalg.solve(
+            normal + damping[:, None, None] * scale * torch.eye(z_dim), jacobian.transpose(1, 2) @ r[..., None]
+        )[..., 0]
+        r_new, measured = residuals(z + step, i % refresh == 0)
+        if measured is None:  # Broyden: the Jacobian corrected to explain this step exactly
+            predicted = (jacobian @ step[..., None])[..., 0]
+            measured = (
+                jacobian + (r_new - r - predicted)[..., None] * step[:, None, :] / step.square().sum(1)[:, None, None]
+            )
+        error_new = r_new.square().sum(1)
+        better = error_new < error
+        z = torch.where(better[:, None], z + step, z)
+        r = torch.where(better[:, None], r_new, r)
+        jacobian = torch.where(better[:, None, None], measured, jacobian)
+        error = torch.where(better, error_new, error)
+        damping = torch.where(better, damping / 3, damping * 4)
+    return z
+
+
 def capture(
     source: str | Path | bytes | Image.Image | np.ndarray,
     digit: int | None = None,
     *,
     generator: Generator | None = None,
+    use_encoder: bool = True,
+    candidates: int = 2,
+    iterations: int = 10,
     restarts: int = 8,
     steps: int = 120,
     lr: float = 0.08,
@@ -211,23 +297,42 @@ def capture(
 
     ``digit`` defaults to what the classifier reads in the drawing. ``prior`` weighs a pull of the
     vector's mean square towards 1 (a typical vector), which keeps the other digits clean.
+
+    Where the weights come with an encoder (:mod:`digitgen.encoder`), its guess and ``candidates - 1``
+    seeded neighbours are refined by ``iterations`` of Gauss–Newton (about 0.1 s on a CPU core);
+    otherwise, or with ``use_encoder=False``, Adam searches from ``restarts`` seeded random vectors for
+    ``steps`` steps, the closest ``finalists`` going on after a quarter of them (about 0.5 s).
     """
     drawing = normalise(source)
     belief = probabilities(drawing)
-    digit = int(belief.argmax()) if digit is None else check_digit(digit)
+    read = digit is None
+    digit = int(belief.argmax()) if read else check_digit(digit)
     g = resolve(generator)
-    target = to_unit_range(torch.from_numpy(drawing))
-    z = torch.randn(restarts, g.z_dim, generator=torch.Generator().manual_seed(seed))
+    target = to_unit_range(torch.from_numpy(drawing)).view(1, 1, IMAGE_SIZE, IMAGE_SIZE)
+    encoder = load_encoder(g) if use_encoder else None
+    noise = torch.Generator().manual_seed(seed)
     was_training, trainable = g.training, [w.requires_grad for w in g.parameters()]
     g.eval().requires_grad_(False)
     try:
-        scout = max(1, steps // 4)  # every start for a while, then only the closest few go on
-        z, error = fit(g, z, digit, target, scout, lr, prior)
-        z, _ = fit(g, z[error.argsort()[:finalists]], digit, target, steps - scout, lr, prior)
+        if encoder is not None:
+            with torch.no_grad():
+                guess = encoder(target, torch.tensor([digit]))
+            z = torch.cat([guess, guess + 0.5 * torch.randn(candidates - 1, g.z_dim, generator=noise)])
+            z = gauss_newton(g, z, digit, target, iterations, prior)
+        else:
+            z = torch.randn(restarts, g.z_dim, generator=noise)
+            scout = max(1, steps // 4)  # every start for a while, then only the closest few go on
+            z, error = fit(g, z, digit, target, scout, lr, prior)
+            z, _ = fit(g, z[error.argsort()[:finalists]], digit, target, steps - scout, lr, prior)
     finally:
         g.train(was_training)
         for w, flag in zip(g.parameters(), trainable, strict=True):
             w.requires_grad_(flag)
-    style = best_hand([Style.of(v, g) for v in z.detach()], digit, drawing, g)
+    style = best_hand([Style.of(v, g) for v in z], digit, drawing, g)
     reconstruction = sample(g, torch.tensor([digit]), style.z[None])[0]
-    return Capture(style, digit, float(belief[digit]), drawing, reconstruction, psnr(reconstruction, drawing))
+    match = psnr(reconstruction, drawing)
+    if read and match < MATCH_MIN_DB:  # a digit the caller names is theirs to insist on
+        raise ValueError(
+            NOT_A_DIGIT.format(why=f"the closest digit this generator writes matches it at {match:.0f} dB")
+        )
+    return Capture(style, digit, float(belief[digit]), drawing, reconstruction, match)

@@ -99,12 +99,23 @@ def cached_encoder(source: str, weights_fingerprint: str) -> StyleEncoder | None
 
 
 def load_encoder(generator: Generator) -> StyleEncoder | None:
-    """The encoder made for ``generator``'s weights, from where they came; None if there is none for them."""
-    return cached_encoder(str(getattr(generator, "source", SHIPPED)), fingerprint(generator).hex())
+    """The encoder made for ``generator``'s weights, from where they came; None if there is none for them.
+
+    A generator knows where it came from when :func:`digitgen.load_generator` loaded it; one built or
+    trained in this process has no encoder until :func:`train_encoder` makes one.
+    """
+    source = getattr(generator, "source", None)
+    return None if source is None else cached_encoder(str(source), fingerprint(generator).hex())
 
 
 def train_encoder(
-    generator: Generator, steps: int = 3000, batch: int = 256, lr: float = 2e-3, seed: int = 0, log_every: int = 250
+    generator: Generator,
+    steps: int = 3000,
+    batch: int = 256,
+    lr: float = 2e-3,
+    z_weight: float = 0.1,
+    seed: int = 0,
+    log_every: int = 250,
 ) -> StyleEncoder:
     """An encoder for ``generator``, trained on its own digits: noise drawn like a seed's at any neatness.
 
@@ -112,26 +123,27 @@ def train_encoder(
     guess that writes the same digit from another vector is not punished as much as one that does not.
     """
     generator = generator.eval().requires_grad_(False)
-    encoder = StyleEncoder(generator.z_dim, generator=fingerprint(generator).hex())
+    device = next(generator.parameters()).device  # noise is drawn on the CPU, then moved, as everywhere
+    encoder = StyleEncoder(generator.z_dim, generator=fingerprint(generator).hex()).to(device)
     stream = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     opt = torch.optim.AdamW(encoder.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.1)
     start = time.perf_counter()
     for step in range(1, steps + 1):
-        z = torch.randn(batch, generator.z_dim, generator=stream).clamp(-BOUND, BOUND)
-        digits = torch.randint(0, NUM_CLASSES, (batch,), generator=stream)
+        z = torch.randn(batch, generator.z_dim, generator=stream).clamp(-BOUND, BOUND).to(device)
+        digits = torch.randint(0, NUM_CLASSES, (batch,), generator=stream).to(device)
         with torch.no_grad():
             images = generator(z, digits)
         guess = encoder(images, digits)
-        loss = F.mse_loss(guess, z) + 10 * F.mse_loss(generator(guess, digits), images)
+        loss = z_weight * F.mse_loss(guess, z) + F.mse_loss(generator(guess, digits), images)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         schedule.step()
         if log_every and (step % log_every == 0 or step == steps):
             print(f"step {step}/{steps}: loss {loss.item():.4f} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
-    return encoder.eval().requires_grad_(False)
+    return encoder.cpu().eval().requires_grad_(False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,6 +40,13 @@ def shift(ink: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Te
     return moved.gather(2, src_c.clamp(0, size - 1)[:, None, :].expand(n, size, size)) * keep_c[:, None, :]
 
 
+def centring_shift(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The whole rows and columns that move each image's centre of mass within half a pixel of the centre."""
+    with torch.no_grad():
+        row, col = centre_of_mass(((images[:, 0] + 1) / 2).clamp(0, 1))
+        return (CENTRE - row).round().long(), (CENTRE - col).round().long()
+
+
 def centre(images: torch.Tensor) -> torch.Tensor:
     """``images`` ``(n, 1, 28, 28)`` in [-1, 1], each shifted by whole pixels so that its centre of
     mass is within half a pixel of the field's centre, as MNIST's are.
@@ -47,7 +54,4 @@ def centre(images: torch.Tensor) -> torch.Tensor:
     Differentiable in the pixels: the shift is read off the image and held fixed.
     """
     ink = (images[:, 0] + 1) / 2  # 0 = black background, the ink that is weighed and shifted
-    with torch.no_grad():
-        row, col = centre_of_mass(ink.clamp(0, 1))
-        rows, cols = (CENTRE - row).round().long(), (CENTRE - col).round().long()
-    return (shift(ink, rows, cols) * 2 - 1)[:, None]
+    return (shift(ink, *centring_shift(images)) * 2 - 1)[:, None]

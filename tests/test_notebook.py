@@ -23,8 +23,10 @@ from conftest import ROOT
 from test_space import repository_files
 
 from digitgen.card import repository_url
-from digitgen.hub import load_folder
+from digitgen.encoder import load_encoder
+from digitgen.hub import load_folder, load_generator
 from digitgen.sample import generate
+from digitgen.style import fingerprint
 
 pytestmark = pytest.mark.slow  # installs the package and runs the notebook
 
@@ -93,6 +95,7 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
             "EPOCHS": 1,
             "SUBSET": 1280,
             "EVAL_N": 20,
+            "ENCODER_STEPS": 3,
             "DATA_ROOT": str(data_root),
             "OUT_DIR": str(out),
             "GRID_EVERY": 1,
@@ -103,7 +106,9 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
         kernel_name="fresh-runtime",
         progress_bar=False,
     )
-    assert (site / "digitgen" / "weights" / "generator" / "model.safetensors").is_file()  # installed, weights too
+    shipped = site / "digitgen" / "weights" / "generator"
+    assert (shipped / "model.safetensors").is_file() and (shipped / "encoder" / "model.safetensors").is_file()
+    assert (site / "digitgen" / "app" / "style.css").is_file()  # installed with the package's own files
     assert not (site / "torch").exists()  # the preinstalled torch was left alone
     assert f"from {site}/digitgen/__init__.py" in executed.read_text()
     assert sys.prefix not in str(site)
@@ -122,3 +127,5 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
     assert "release targets still unmet: [" in executed.read_text()  # one epoch of 1,280 digits: far from them
     images = generate(4, 1, generator=load_folder(export))
     assert images.shape == (5, 28, 28) and images.std() > 5
+    exported = load_generator(export)
+    assert load_encoder(exported).generator == fingerprint(exported).hex()  # the encoder of these weights

@@ -12,7 +12,7 @@ import torch
 from common import report
 
 from digitgen import generate, load_generator
-from digitgen.draw import noise, sample
+from digitgen.draw import noise, pixels
 
 
 def main() -> None:
@@ -27,11 +27,11 @@ def main() -> None:
     latencies.sort()
     digits = torch.arange(10).repeat_interleave(1000)
     z = noise(generator.z_dim, len(digits), 0)
-    sample(generator, digits[:1000], z[:1000])
+    pixels(generator, digits[:1000], z[:1000])
     runs = []
     for _ in range(3):
         start = time.perf_counter()
-        sample(generator, digits, z)
+        pixels(generator, digits, z)
         runs.append(time.perf_counter() - start)
     report(
         "sample_speed",

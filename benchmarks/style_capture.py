@@ -29,8 +29,8 @@ from PIL import Image, ImageFilter
 
 from digitgen import load_generator
 from digitgen.capture import capture, psnr
+from digitgen.classifier import read_digits
 from digitgen.data import load_mnist
-from digitgen.evaluate import read_digits
 from digitgen.sample import style_row
 
 

@@ -3,13 +3,15 @@
 1. :func:`normalise` makes any image of one digit the way MNIST made its digits: the ink found
    whatever the colours (dark on light, light on dark, strokes on a transparent layer), cropped to
    its box, scaled with anti-aliasing to fit 20 × 20 keeping its aspect ratio, and placed by its
-   centre of mass in the middle of 28 × 28.
+   centre of mass in the middle of 28 × 28. What is not one digit on a page (not an image, too
+   large, animated, cut short, noise, a photo, several digits) is refused with one sentence.
 2. The meter's classifier reads it (:func:`read`); the caller may say otherwise.
-3. :func:`capture` inverts the generator: from eight seeded starts (the closest four go on after a
-   quarter of the steps), Adam looks for the noise vector whose image of that digit matches the
-   drawing pixel for pixel, with a small pull that keeps the vector typical; of the finalists, the
-   one whose ten digits all read right wins, so the same hand writes the other nine cleanly. The vector is a
-   :class:`~digitgen.style.Style`, shareable as a style code. The same drawing gives the same code.
+3. :func:`capture` inverts the generator: it looks for the noise vector whose image of that digit
+   matches the drawing pixel for pixel, with a small pull that keeps the vector typical. The
+   weights' encoder guesses it in one pass and Gauss–Newton refines the guess (:func:`gauss_newton`);
+   without an encoder, Adam searches from eight seeded starts (:func:`fit`). Of the candidates, the
+   one whose ten digits read right wins, so the same hand writes the other nine cleanly. The vector
+   is a :class:`~digitgen.style.Style`, shareable as a style code. The same drawing gives the same code.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from .classifier import read_digits, read_images
 from .data import to_unit_range
-from .draw import sample
+from .draw import pixels
 from .encoder import load_encoder
-from .evaluate import read_digits, read_images
-from .layout import IMAGE_SIZE, centre, centring_shift, shift
+from .layout import IMAGE_SIZE, NUM_CLASSES, centre, centring_shift, shift
 from .models import Generator
 from .sample import check_digit, resolve
 from .style import Style
@@ -39,7 +41,9 @@ SEVERAL_SHARE = 0.15  # two separate columns of ink, each with this share of it,
 # What is not one handwritten digit (docs/experiments.md, "Uploads that are not a digit"):
 BUSY_EDGE = 0.1  # ink on this share of the picture's edge: not a page (MNIST's digits: at most 0.04)
 INKED_MAX = 0.45  # a normalised drawing this much inked is noise (MNIST's: at most about 0.35)
-MATCH_MIN_DB = 12.0  # the generator's closest digit matches it worse than this: not a digit (MNIST's: 12.5+)
+SEARCH_TOO_DB = 18.0  # an encoder's capture matching worse than this (about 1 drawing in 20), or writing one
+# of the ten digits illegibly (about 1 in 40), is searched for as well, and the better hand kept
+MATCH_MIN_DB = 14.0  # the closest digit the generator writes matches worse: not a digit (1 MNIST digit in 1,000)
 NOT_A_DIGIT = "that does not look like one handwritten digit ({why}): send one digit, dark on light or light on dark"
 
 
@@ -192,20 +196,22 @@ def fit(
         return z.detach(), (g(z, labels) - target).square().flatten(1).mean(1)
 
 
-def best_hand(styles: list[Style], digit: int, drawing: np.ndarray, g: Generator) -> Style:
-    """The style that writes the most of the ten digits legibly, and of those the one closest to the drawing.
+def best_hand(styles: list[Style], digit: int, drawing: np.ndarray, g: Generator) -> tuple[Style, int]:
+    """The style that writes the most of the ten digits legibly, and of those the one closest to the
+    drawing; and how many of its ten digits read right.
 
     Pixel error alone can pick a vector that matches the drawing through an odd corner of the noise
     space, where some other digit comes out as something else; reading each hand's ten digits (one
     classifier pass over ten per start) steers the choice away from those.
     """
     z = torch.stack([s.z for s in styles])
-    rows = sample(g, torch.arange(10).repeat(len(styles)), z.repeat_interleave(10, dim=0))
+    rows = pixels(g, torch.arange(10).repeat(len(styles)), z.repeat_interleave(10, dim=0))
     legible = read_images(torch.from_numpy(rows))[1].argmax(1) == torch.arange(10).repeat(len(styles))
     legible = legible.view(len(styles), 10).sum(1)
     drawn = torch.from_numpy(rows.reshape(len(styles), 10, IMAGE_SIZE, IMAGE_SIZE)[:, digit]).float()
     error = (drawn - torch.from_numpy(drawing).float()).square().flatten(1).mean(1)
-    return styles[int(torch.argmin(error - 1e6 * legible))]  # legibility first, then the closest match
+    best = int(torch.argmin(error - 1e6 * legible))  # legibility first, then the closest match
+    return styles[best], int(legible[best])
 
 
 def drawn_with_jacobian(
@@ -219,7 +225,7 @@ def drawn_with_jacobian(
     """
     k, z_dim = z.shape
     nudged = (z[:, None, :] + eps * torch.eye(z_dim)).reshape(-1, z_dim)
-    images = g.draw(torch.cat([z, nudged]), torch.full((k * (z_dim + 1),), digit))
+    images = g.uncentred(torch.cat([z, nudged]), torch.full((k * (z_dim + 1),), digit))
     here, there = images[:k], images[k:].view(k, z_dim, IMAGE_SIZE, IMAGE_SIZE)
     columns = (there - here) / eps
     if g.centred:
@@ -285,7 +291,7 @@ def capture(
     generator: Generator | None = None,
     use_encoder: bool = True,
     candidates: int = 2,
-    iterations: int = 10,
+    iterations: int = 16,
     restarts: int = 8,
     steps: int = 120,
     lr: float = 0.08,
@@ -299,9 +305,10 @@ def capture(
     vector's mean square towards 1 (a typical vector), which keeps the other digits clean.
 
     Where the weights come with an encoder (:mod:`digitgen.encoder`), its guess and ``candidates - 1``
-    seeded neighbours are refined by ``iterations`` of Gauss–Newton (about 0.1 s on a CPU core);
-    otherwise, or with ``use_encoder=False``, Adam searches from ``restarts`` seeded random vectors for
-    ``steps`` steps, the closest ``finalists`` going on after a quarter of them (about 0.5 s).
+    seeded neighbours are refined by ``iterations`` of Gauss–Newton (about 0.1 s on 2 CPU cores); a
+    hand that still matches poorly or writes a digit illegibly is searched for as well. Otherwise, or
+    with ``use_encoder=False``, Adam searches from ``restarts`` seeded random vectors for ``steps``
+    steps, the closest ``finalists`` going on after a quarter of them (about 0.4 s).
     """
     drawing = normalise(source)
     belief = probabilities(drawing)
@@ -313,26 +320,34 @@ def capture(
     noise = torch.Generator().manual_seed(seed)
     was_training, trainable = g.training, [w.requires_grad for w in g.parameters()]
     g.eval().requires_grad_(False)
+
+    def search() -> torch.Tensor:
+        z = torch.randn(restarts, g.z_dim, generator=noise)
+        scout = max(1, steps // 4)  # every start for a while, then only the closest few go on
+        z, error = fit(g, z, digit, target, scout, lr, prior)
+        return fit(g, z[error.argsort()[:finalists]], digit, target, steps - scout, lr, prior)[0]
+
+    def choose(z: torch.Tensor) -> tuple[Style, int, np.ndarray]:
+        style, legible = best_hand([Style.of(v, g) for v in z], digit, drawing, g)
+        return style, legible, pixels(g, torch.tensor([digit]), style.z[None])[0]
+
     try:
-        if encoder is not None:
+        if encoder is None:
+            style, _, reconstruction = choose(search())
+        else:
             with torch.no_grad():
                 guess = encoder(target, torch.tensor([digit]))
             z = torch.cat([guess, guess + 0.5 * torch.randn(candidates - 1, g.z_dim, generator=noise)])
             z = gauss_newton(g, z, digit, target, iterations, prior)
-        else:
-            z = torch.randn(restarts, g.z_dim, generator=noise)
-            scout = max(1, steps // 4)  # every start for a while, then only the closest few go on
-            z, error = fit(g, z, digit, target, scout, lr, prior)
-            z, _ = fit(g, z[error.argsort()[:finalists]], digit, target, steps - scout, lr, prior)
+            style, legible, reconstruction = choose(z)
+            if legible < NUM_CLASSES or psnr(reconstruction, drawing) < SEARCH_TOO_DB:  # the rare hard drawing
+                style, _, reconstruction = choose(torch.cat([z, search()]))
     finally:
         g.train(was_training)
         for w, flag in zip(g.parameters(), trainable, strict=True):
             w.requires_grad_(flag)
-    style = best_hand([Style.of(v, g) for v in z], digit, drawing, g)
-    reconstruction = sample(g, torch.tensor([digit]), style.z[None])[0]
     match = psnr(reconstruction, drawing)
     if read and match < MATCH_MIN_DB:  # a digit the caller names is theirs to insist on
-        raise ValueError(
-            NOT_A_DIGIT.format(why=f"the closest digit this generator writes matches it at {match:.0f} dB")
-        )
+        why = f"the closest digit this generator writes matches it at {match:.0f} dB"
+        raise ValueError(NOT_A_DIGIT.format(why=why) + ", or say which digit it is")
     return Capture(style, digit, float(belief[digit]), drawing, reconstruction, match)

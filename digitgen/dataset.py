@@ -33,7 +33,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .card import summary
-from .draw import DEFAULT_NEATNESS, noise_from, sample
+from .draw import DEFAULT_NEATNESS, noise_from, pixels
 from .hub import load_generator, weights_label
 from .images import png_bytes
 from .layout import IMAGE_SIZE, NUM_CLASSES
@@ -74,7 +74,7 @@ def digits(
     stream = torch.Generator().manual_seed(stream_seed(seed, split))
     for start in range(0, len(labels), CHUNK):
         y = labels[start : start + CHUNK]
-        yield sample(generator, y, noise_from(stream, generator.z_dim, len(y), neatness)), y.numpy().astype(np.uint8)
+        yield pixels(generator, y, noise_from(stream, generator.z_dim, len(y), neatness)), y.numpy().astype(np.uint8)
 
 
 def first_digits(

@@ -43,7 +43,7 @@ CHUNK = 128  # images per forward pass: big enough to fill the cores, small enou
 
 
 @torch.inference_mode()
-def sample(generator: nn.Module, digits: torch.Tensor, z: torch.Tensor) -> np.ndarray:
+def pixels(generator: nn.Module, digits: torch.Tensor, z: torch.Tensor) -> np.ndarray:
     """Images for given labels and noise, uint8 ``(n, 28, 28)``; no input checks (library use).
 
     Always runs the generator in eval mode, so an image never depends on the rest of its batch;
@@ -63,4 +63,4 @@ def sample(generator: nn.Module, digits: torch.Tensor, z: torch.Tensor) -> np.nd
 def sample_grid(generator: nn.Module, per_digit: int = 10, seed: int = 0) -> np.ndarray:
     """One row per digit 0–9, ``per_digit`` samples each, as a single uint8 image."""
     digits = torch.arange(NUM_CLASSES).repeat_interleave(per_digit)
-    return grid(sample(generator, digits, noise(generator.z_dim, len(digits), seed)), cols=per_digit)
+    return grid(pixels(generator, digits, noise(generator.z_dim, len(digits), seed)), cols=per_digit)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .draw import DEFAULT_NEATNESS, sample
+from .draw import DEFAULT_NEATNESS, pixels
 from .models import Generator
 from .sample import SeedOrStyle, check_int, check_neatness, hand_noise, resolve
 
@@ -66,7 +66,7 @@ def write_number(
     text = check_number(text)
     n, neatness, g = check_int(n, "n", 1, MAX_VARIATIONS), check_neatness(neatness), resolve(generator)
     digits = torch.tensor([int(c) for c in text if c != " "])
-    glyphs = sample(g, digits.repeat(n), hand_noise(g, n * len(digits), seed, neatness))
+    glyphs = pixels(g, digits.repeat(n), hand_noise(g, n * len(digits), seed, neatness))
     glyphs = glyphs.reshape(n, len(digits), 28, 28)
     rng = np.random.default_rng(seed if isinstance(seed, int) else 0)  # the placement's jitter
     return [place(text, glyphs[i], rng) for i in range(n)]

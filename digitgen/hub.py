@@ -35,7 +35,7 @@ def load_folder(folder: str | Path, map_location: str = "cpu") -> Generator:
     if not config_file.is_file():
         raise ValueError(f"config file not found: {config_file}")
     try:
-        generator = Generator(**json.loads(config_file.read_text()))
+        generator = Generator.from_config(json.loads(config_file.read_text()))
     except (json.JSONDecodeError, TypeError, ValueError) as e:
         raise ValueError(f"config file {config_file} is invalid: {e}") from e
     load_safetensors(generator, folder / WEIGHTS_NAME)

@@ -83,20 +83,30 @@ class Generator(
     pipeline_tag="unconditional-image-generation",
     tags=["gan", "conditional-gan", "mnist", "digitgen"],
 ):
-    """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``."""
+    """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``.
+
+    ``Generator()`` is the shipped network's shape, centred; sizes left out are the arch's defaults
+    (:data:`ARCH_DEFAULTS`). Training draws with an uncentred copy (``train.new_run``).
+    """
+
+    # What a config.json written before a field existed meant by leaving it out.
+    LEGACY_CONFIG: dict[str, Any] = {"width_28": 0, "centred": False}
 
     def __init__(
         self,
         arch: str = "conv",
-        z_dim: int = 64,
-        width: int = 48,
-        width_28: int = 0,
-        centred: bool = False,
+        z_dim: int | None = None,
+        width: int | None = None,
+        width_28: int | None = None,
+        centred: bool = True,
         info: dict | None = None,
     ):
         super().__init__()
-        self.arch, self.z_dim, self.width, self.width_28 = check_arch(arch), z_dim, width, width_28
-        self.centred = centred  # configs written before the field keep the network's own placement
+        sizes = {"width_28": 0, **ARCH_DEFAULTS[check_arch(arch)]}
+        z_dim, width = z_dim or sizes["z_dim"], width or sizes["width"]
+        width_28 = sizes["width_28"] if width_28 is None else width_28
+        self.arch, self.z_dim, self.width, self.width_28 = arch, z_dim, width, width_28
+        self.centred = centred
         self.info: dict[str, Any] = dict(info or {})
         if arch == "conv":
             c = width
@@ -117,6 +127,11 @@ class Generator(
                 layers += [nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out), nn.ReLU(inplace=True)]
             self.mlp = nn.Sequential(*layers, nn.Linear(dims[-1], IMAGE_SIZE * IMAGE_SIZE), nn.Tanh())
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Generator:
+        """The network a ``config.json`` describes, written by any version of digitgen."""
+        return cls(**{**cls.LEGACY_CONFIG, **config})
+
     @property
     def config(self) -> dict[str, Any]:
         """What ``config.json`` holds: enough to rebuild the network, plus its provenance."""
@@ -130,10 +145,10 @@ class Generator(
         }
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        images = self.draw(z, y)
+        images = self.uncentred(z, y)
         return centre(images) if self.centred else images
 
-    def draw(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def uncentred(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The network's own pixels, before MNIST's centring."""
         h = torch.cat([z, self.embed(y)], dim=1)
         if self.arch == "mlp":
@@ -186,7 +201,7 @@ class Generator(
                 token=token,
                 local_files_only=local_files_only,
             )
-        model = cls(**model_kwargs)
+        model = cls.from_config(model_kwargs)
         load_safetensors(model, model_file, strict=strict)
         return model.to(map_location).eval()
 
@@ -255,7 +270,7 @@ class Discriminator(nn.Module):
         if arch == "conv":
             c = width
             # depth: 3 x 3 convolutions at 7 x 7, where each output sees most of the digit at once
-            # (stroke against stroke); one of them reached the old CPU recipe's final quality in 4 epochs of 10
+            # (stroke against stroke), so D judges a digit's strokes together (docs/experiments.md)
             rethink = [
                 m for _ in range(depth) for m in (nn.Conv2d(2 * c, 2 * c, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True))
             ]
@@ -292,9 +307,9 @@ class Discriminator(nn.Module):
             )
 
     def forward(
-        self, x: torch.Tensor, y: torch.Tensor, read_noise: bool = False
+        self, x: torch.Tensor, y: torch.Tensor, with_noise: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """The scores; with ``read_noise`` (conv built with ``z_dim``) also the noise read back from each image."""
+        """The scores; ``with_noise`` (conv built with ``z_dim``): also the noise read back from each image."""
         if self.arch == "mlp":
             return self.mlp(torch.cat([x.flatten(1), self.embed(y)], dim=1)).squeeze(1)
         # The first conv sees the image beside ten one-hot label maps. Convolution is linear, so
@@ -306,15 +321,16 @@ class Discriminator(nn.Module):
         h = F.conv2d(x, conv.weight[:, :1], conv.bias, 2, 1) + per_digit[y]
         features = self.features[1:](h)
         score = self.head(features).squeeze(1) + (features * self.project(y)).sum(1)
-        return (score, self.recover(features)) if read_noise else score
+        return (score, self.recover(features)) if with_noise else score
 
 
 def make_models(
-    arch: str = "conv", width_d: int | None = None, depth_d: int = 0, read_noise: bool = False, **overrides: int
+    arch: str = "conv", width_d: int | None = None, depth_d: int = 0, noise_head: bool = False, **overrides: int
 ) -> tuple[Generator, Discriminator]:
     """A fresh (G, D) pair with the architecture's defaults, optionally overridden; ``width_d``,
-    ``depth_d`` and ``read_noise``: D's own width, its 3 x 3 convolutions at 7 x 7, and whether it
-    reads the noise back (conv only)."""
+    ``depth_d`` and ``noise_head``: D's own width, its 3 x 3 convolutions at 7 x 7, and whether it
+    has a head that reads the noise back (conv only)."""
     cfg = {**ARCH_DEFAULTS[check_arch(arch)], **overrides}
-    width, z_dim = width_d or cfg["width"], cfg["z_dim"] if read_noise else 0
-    return Generator(arch=arch, **cfg), Discriminator(arch=arch, width=width, depth=depth_d, z_dim=z_dim)
+    width, z_dim = width_d or cfg["width"], cfg["z_dim"] if noise_head else 0
+    generator = Generator(arch=arch, centred=False, **cfg)  # training's G draws uncentred (train.new_run)
+    return generator, Discriminator(arch=arch, width=width, depth=depth_d, z_dim=z_dim)

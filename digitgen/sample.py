@@ -16,16 +16,10 @@ from numbers import Real
 import numpy as np
 import torch
 
-from .draw import DEFAULT_NEATNESS, noise, sample, sample_grid, truncation
+from .draw import DEFAULT_NEATNESS, noise, pixels
 from .hub import default_generator
 from .models import NUM_CLASSES, Generator
 from .style import Style
-
-__all__ = [  # sample_grid and truncation live in draw; their old home keeps the names working
-    "DEFAULT_NEATNESS", "MAX_FRAMES", "MAX_N", "MAX_SEED", "check_digit", "check_int", "check_neatness",
-    "check_seed", "generate", "hand_noise", "is_number", "morph", "noise", "resolve", "sample", "sample_grid", "slerp",
-    "style_row", "truncation",
-]  # fmt: skip
 
 MAX_SEED = 2**31 - 1
 MAX_N = 100  # images per call; more is a batch job, not a request
@@ -92,7 +86,7 @@ def generate(
     ``neatness`` runs from 0 (wild) to 1 (neat); see :func:`noise`.
     """
     digit, n, g = check_digit(digit), check_int(n, "n", 1, MAX_N), resolve(generator)
-    return sample(g, torch.full((n,), digit), hand_noise(g, n, seed, check_neatness(neatness)))
+    return pixels(g, torch.full((n,), digit), hand_noise(g, n, seed, check_neatness(neatness)))
 
 
 def style_row(
@@ -101,7 +95,7 @@ def style_row(
     """The digits 0–9 written with one noise vector — one "hand" — uint8 ``(10, 28, 28)``."""
     g = resolve(generator)
     z = hand_noise(g, 1, seed, check_neatness(neatness)).expand(NUM_CLASSES, -1)
-    return sample(g, torch.arange(NUM_CLASSES), z)
+    return pixels(g, torch.arange(NUM_CLASSES), z)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -124,4 +118,4 @@ def morph(
     digit, frames = check_digit(digit), check_int(frames, "frames", 2, MAX_FRAMES)
     neatness, g = check_neatness(neatness), resolve(generator)
     a, b = hand_noise(g, 1, seed_from, neatness)[0], hand_noise(g, 1, seed_to, neatness)[0]
-    return sample(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)))
+    return pixels(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)))

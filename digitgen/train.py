@@ -174,7 +174,7 @@ def recalibrate_batchnorm(generator: Generator, batches: int = 20, batch: int = 
     for _ in range(batches):
         z = torch.randn(batch, generator.z_dim, generator=gen)
         y = torch.randint(0, 10, (batch,), generator=gen)
-        generator.draw(z.to(device), y.to(device))  # the statistics are the network's; centring has none
+        generator.uncentred(z.to(device), y.to(device))  # the statistics are the network's; centring has none
     for m in norms:
         m.momentum = 0.1
     generator.eval()
@@ -266,7 +266,7 @@ def network_shape(cfg: TrainConfig) -> dict[str, Any]:
         "arch": cfg.arch,
         "width_d": cfg.width_d if conv else None,
         "depth_d": (cfg.depth_d or 0) if conv else 0,  # unset: a checkpoint from before the option
-        "read_noise": conv and (cfg.read_noise or 0) > 0,
+        "noise_head": conv and (cfg.read_noise or 0) > 0,
         **ARCH_DEFAULTS[cfg.arch],  # resolved, so that an unset size and its default compare equal
         **{k: v for k, v in sizes.items() if v is not None},
     }
@@ -332,7 +332,7 @@ def make_step(run: Run, device: torch.device):
 
     On R1 steps D's loss also carries ``r1 / 2 · |∇ₓ D(real)|²`` (Mescheder et al., 2018),
     weighted by ``r1_every`` since it is paid only that often. It keeps D smooth around the real
-    digits, a common stabiliser; here it did not raise recall, so it is off by default (README).
+    digits, a common stabiliser; here it did not raise recall, so it is off by default (docs/experiments.md).
 
     With ``read_noise`` both losses also carry ``read_noise · |z - D's read-back of z from G(z)|²``
     (InfoGAN's mutual-information term, over the whole noise): D learns to read the noise back and
@@ -363,7 +363,7 @@ def make_step(run: Run, device: torch.device):
         """D's scores for the fakes, and the noise read-back term (0 without one)."""
         if not reads:
             return d(fake, y), 0
-        fake_score, recovered = d(fake, y, read_noise=True)
+        fake_score, recovered = d(fake, y, with_noise=True)
         return fake_score, cfg.read_noise * F.mse_loss(recovered.float(), z)
 
     def score(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, z: torch.Tensor):

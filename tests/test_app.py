@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -153,7 +154,27 @@ def test_images_are_served_from_the_apps_files_without_a_copy_and_the_sweep_know
     assert all(any(path in record for record in demo.endpoints.files.records) for path in served)
     assert demo.endpoints.files.records is demo.temp_file_sets and demo.delete_cache is None
     workers = {thread.name for thread in threading.enumerate() if thread.name.startswith("digitgen")}
-    assert 1 <= len(workers) <= 2  # the events ran on the app's own threads, not Gradio's pool
+    lanes = {name.rsplit("_", 1)[0] for name in workers}
+    assert "digitgen-light" in lanes and lanes <= {"digitgen-light", "digitgen-capture", "digitgen-dataset"}
+    assert len(workers) <= 5  # the events ran on the app's own few threads, not Gradio's pool of 40
+
+
+def test_a_digit_is_not_queued_behind_heavy_work(app_url):
+    """Two datasets and a capture are running or queued: the five digits still come first."""
+    import time
+
+    from gradio_client import handle_file
+    from gradio_client.utils import Status
+
+    seven = drawn_seven(Path(tempfile.mkdtemp()) / "seven.png", "black", "white")
+    heavy = [Client(app_url, verbose=False).submit(300, k, 0, api_name="/dataset") for k in range(2)]
+    heavy.append(Client(app_url, verbose=False).submit(handle_file(str(seven)), -1, api_name="/capture_style"))
+    deadline = time.monotonic() + 60
+    while heavy[0].status().code != Status.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(Client(app_url, verbose=False).predict(7, 42, api_name="/generate")) == 5
+    assert not any(job.done() for job in heavy[:2])  # the datasets are still being made
+    assert all(job.result() for job in heavy)
 
 
 def test_page_names_the_weights_without_a_path_on_the_servers_disk(demo):

@@ -12,8 +12,8 @@ import torchvision
 from PIL import Image
 
 from digitgen import load_generator
+from digitgen.classifier import read_images
 from digitgen.dataset import first_digits, write_dataset
-from digitgen.evaluate import read_images
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from digitgen import load_generator
+from digitgen.classifier import classifier_accuracy, load_classifier
 from digitgen.data import DigitSet, load_mnist
-from digitgen.evaluate import TARGETS, Meter, cas, classifier_accuracy, evaluate, figures, load_classifier
+from digitgen.evaluate import TARGETS, Meter, cas, evaluate, figures
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from digitgen import generate, load_generator
-from digitgen.draw import noise, sample
+from digitgen.draw import noise, pixels
 from digitgen.handwriting import write_number
 from digitgen.malloc import USER_SETTINGS, keep_freed_memory
 from digitgen.sample import MAX_SEED, morph, style_row
@@ -48,10 +48,10 @@ def test_large_requests_reuse_their_memory(generator):
     if any(name in os.environ for name in USER_SETTINGS):
         pytest.skip("the user set glibc's thresholds")
     digits, z = torch.arange(10).repeat(103), noise(generator.z_dim, 1030, 0)
-    sample(generator, digits, z)
+    pixels(generator, digits, z)
     assert keep_freed_memory()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    sample(generator, digits, z)
+    pixels(generator, digits, z)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 5000
 
 

@@ -47,7 +47,7 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
         tensors = {name: f.get_tensor(name) for name in names}
     older = {k: v for k, v in json.loads(meta["config"]).items() if k != "read_noise"}
     save_file(tensors, str(out / CHECKPOINT), metadata={**meta, "config": json.dumps(older)})
-    with pytest.raises(ValueError, match=r"shape \(depth_d 2 there, 0 here; read_noise False there, True here\)"):
+    with pytest.raises(ValueError, match=r"shape \(depth_d 2 there, 0 here; noise_head False there, True here\)"):
         main([*args, "--epochs", "2", "--depth-d", "0", "--resume"])
     (out / CHECKPOINT).write_bytes(original)
     main([*args, "--epochs", "2", "--resume"])  # ~60 more
@@ -126,7 +126,7 @@ def test_the_noise_read_back_enters_both_players_losses():
         losses.append(make_step(run, cpu)(real, y, z, False))
     run = new_run(TrainConfig(width=8, width_28=4, compile=False), cpu)
     with torch.no_grad():
-        _, read_back = run.D(run.G(z, y), y, read_noise=True)
+        _, read_back = run.D(run.G(z, y), y, with_noise=True)
     error = torch.nn.functional.mse_loss(read_back, z)
     assert error > 0.1
     torch.testing.assert_close(losses[1][0] - losses[0][0], 2 * error)  # D's loss, before its update

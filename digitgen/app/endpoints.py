@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from digitgen.capture import Capture, capture, strokes
+from digitgen.classifier import read_digits
 from digitgen.dataset import dataset_zip, first_digits
 from digitgen.draw import DEFAULT_NEATNESS
-from digitgen.evaluate import read_digits
 from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.models import Generator
@@ -68,13 +68,13 @@ class Lane:
 
 
 LIGHT = Lane("light", limit=2, nice=0)
-CAPTURE = Lane("capture", limit=1, nice=5)  # about a fifth of a second each
+CAPTURE = Lane("capture", limit=2, nice=5)  # a fifth of a second each on one core, two at a time
 DATASET = Lane("dataset", limit=1, nice=15)  # seconds each; nobody watches it draw
 LANES = (LIGHT, CAPTURE, DATASET)
 
 
 def start_worker(nice: int) -> None:
-    """A lane's thread: torch on one core, and the lane's priority (Linux sets it per thread)."""
+    """A lane's thread: torch on one core, at the lane's priority (Linux sets it per thread)."""
     torch.set_num_threads(1)
     with contextlib.suppress(OSError, AttributeError):  # not Linux, or a host that forbids it
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
@@ -86,7 +86,7 @@ def endpoint(lane: Lane) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     Gradio would run it on any of its 40 pool threads. Each thread that runs torch keeps memory of
     its own (a glibc malloc arena with freed activations kept for reuse, see digitgen/malloc.py),
     so a Space's memory rose as more of them took turns (+123 MB in 4 minutes under load); with two
-    threads, +8 MB (docs/experiments.md). The lanes hold four, whichever of Gradio's threads calls.
+    threads, +8 MB (docs/experiments.md). The lanes hold five, whichever of Gradio's threads calls.
     """
 
     def decorate(method: Callable[..., Any]) -> Callable[..., Any]:

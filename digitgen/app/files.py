@@ -114,9 +114,8 @@ class HandedOutFiles:
                 os.utime(path)  # in use again: keep it through the next sweeps
             else:
                 fd, staging = tempfile.mkstemp(dir=self.folder, suffix=".part")
-                with os.fdopen(
-                    fd, "wb"
-                ) as f:  # closes mkstemp's descriptor: one leaked per image exhausts the server's
+                # fdopen closes mkstemp's descriptor: one leaked per image would exhaust the server's
+                with os.fdopen(fd, "wb") as f:
                     f.write(data)
                 os.replace(staging, path)
         return str(path)

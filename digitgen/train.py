@@ -19,6 +19,7 @@ import platform
 import shlex
 import sys
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -50,33 +51,18 @@ GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the std
 # A GPU is launch-bound at these sizes (about 500 kernels a step, 18 ms eager on an H200), so it replays
 # each step as one CUDA graph (2.1 ms) and trains the same recipe for 16 epochs: about 33 s on an H200,
 # every target first met after 13-32 s in three seeds (docs/experiments.md, "The GPU").
-RECIPES: dict[str, dict[str, Any]] = {
-    "cpu": {
-        "epochs": 10,
-        "batch_size": 64,
-        "lr_g": 4e-4,
-        "lr_d": 8e-4,
-        "decay_from": 0.5,
-        "eval_every": 1,
-        "width_d": 32,
-        "depth_d": 2,
-        "read_noise": 1.0,
-        "compile": True,
-        "cuda_graph": False,
-    },
-    "gpu": {
-        "epochs": 16,
-        "batch_size": 64,
-        "lr_g": 4e-4,
-        "lr_d": 8e-4,
-        "decay_from": 0.5,
-        "eval_every": 2,
-        "width_d": 32,
-        "depth_d": 2,
-        "read_noise": 1.0,
-        "compile": False,
-        "cuda_graph": True,
-    },
+RECIPE: dict[str, Any] = {  # what every machine trains
+    "batch_size": 64,
+    "lr_g": 4e-4,
+    "lr_d": 8e-4,
+    "decay_from": 0.5,
+    "width_d": 32,
+    "depth_d": 2,
+    "read_noise": 1.0,
+}
+RECIPES: dict[str, dict[str, Any]] = {  # and what each kind of machine does its own way
+    "cpu": {**RECIPE, "epochs": 10, "eval_every": 1, "compile": True, "cuda_graph": False},
+    "gpu": {**RECIPE, "epochs": 16, "eval_every": 2, "compile": False, "cuda_graph": True},
 }
 
 
@@ -491,16 +477,20 @@ def train(
     return out / "model"
 
 
+def option_type(hint: Any) -> type:
+    """What an option's text parses to, from its field's type: ``int | None`` → ``int``."""
+    kinds = [kind for kind in typing.get_args(hint) if kind is not type(None)]
+    return kinds[0] if kinds else hint
+
+
 def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
     p = argparse.ArgumentParser(prog="python -m digitgen.train", description=__doc__.split("\n\n")[0])
-    defaults = TrainConfig()
+    defaults, hints = TrainConfig(), typing.get_type_hints(TrainConfig)
     for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        default = getattr(defaults, f.name)
-        if isinstance(default, bool) or f.type == "bool | None":
+        flag, default, kind = "--" + f.name.replace("_", "-"), getattr(defaults, f.name), option_type(hints[f.name])
+        if kind is bool:
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         else:
-            kind = type(default) if default is not None else float if "float" in str(f.type) else int
             p.add_argument(flag, type=kind, default=default)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     a = vars(p.parse_args(argv))

@@ -52,9 +52,10 @@ class Lane:
     one of ``limit`` threads of the app's own, at the CPU priority ``nice`` (0 normal, 19 lowest).
 
     Light work (a few digits, a few milliseconds of model time) never waits behind heavy work: a
-    capture or a dataset queues in its own lane, and the operating system gives the light lane the
-    cores first. Each lane's threads run torch on one core (``torch.set_num_threads(1)``): two
-    cores are shared by three lanes, not fought over by six threads.
+    capture or a dataset queues in its own lane, and the operating system gives the cores to light
+    work first, then to captures; datasets, which nobody watches being drawn, get what is left. Each
+    lane's threads run torch on one core (``torch.set_num_threads(1)``): two cores are shared by the
+    lanes' five threads, not fought over by each one's own pool.
     """
 
     name: str

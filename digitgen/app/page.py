@@ -81,6 +81,7 @@ def gallery(label: str, columns: int, elem_id: str | None = None) -> gr.Gallery:
     return gr.Gallery(
         label=label,
         format="png",
+        interactive=False,  # results only, even where an event reads them (to see if a tab shows one yet)
         columns=columns,
         height="auto",
         object_fit="contain",
@@ -202,7 +203,11 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
                 preview_label = "The set's first 50 training digits, as the ZIP holds them"
                 dataset_preview = gr.Image(
-                    label=preview_label, type="filepath", elem_classes="pixelated", elem_id="dataset-preview"
+                    label=preview_label,
+                    type="filepath",
+                    interactive=False,
+                    elem_classes="pixelated",
+                    elem_id="dataset-preview",
                 )
         gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 

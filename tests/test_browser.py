@@ -112,6 +112,14 @@ def test_draw_a_digit_with_the_mouse_and_get_ten_in_that_hand(app_url, chromium,
     assert code.startswith("dg1.") and code != example
 
 
+def test_a_link_to_your_hand_opens_on_the_example_ready_to_draw(app_url, chromium):
+    from playwright.sync_api import expect
+
+    with app_page(app_url, chromium, query="?tab=yours") as page:
+        expect(page.locator("#hand-row img")).to_have_count(10, timeout=60_000)
+        expect(page.locator('#canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
+
+
 def test_every_tab_shows_a_result_the_first_time_it_opens(app_url, chromium):
     from playwright.sync_api import expect
 

@@ -232,18 +232,23 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
 
         # Links: open on the link's state, keep the address current, copy it.
         shown_by_link = [tab_shown, digit, seed, neatness, text, morph_digit_in, seed_to, frames]  # links.FIELDS
-        demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private").then(
-            None,
-            shown_by_link,
-            None,
-            js=KEEP_CURRENT_JS,  # a link with bad values now reads as what is shown
-        ).then(
-            show_link,
-            shown_by_link,
-            [digits_out, number_out, hand_out, morph_out, morph_gif],
-            api_visibility="private",
-            **LIGHT.queue,
-        ).then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private", **LIGHT.queue)
+        opened_by_link = (
+            demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private")
+            .then(
+                None,
+                shown_by_link,
+                None,
+                js=KEEP_CURRENT_JS,  # a link with bad values now reads as what is shown
+            )
+            .then(
+                show_link,
+                shown_by_link,
+                [digits_out, number_out, hand_out, morph_out, morph_gif],
+                api_visibility="private",
+                **LIGHT.queue,
+            )
+            .then(api.export, digit_inputs, [grid_file, zip_file], api_visibility="private", **LIGHT.queue)
+        )
         for tab in (digit_tab, number_tab, hand_tab, morph_tab, yours_tab, dataset_tab):
             tab.select(None, None, tab_shown, js=f"() => {tab.id!r}")
         yours_tab.select(None, js=READY_TO_DRAW_JS)
@@ -263,6 +268,21 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         dataset_tab.select(
             first(api.dataset_preview), [dataset_preview, *dataset_inputs], dataset_preview, **opened, **DATASET.queue
         )
+
+        def link_to_a_heavy_tab(tab: str, hand_shown: Any, preview_shown: Any, *dataset_args: Any) -> tuple:
+            """A link to Your hand or Synthetic MNIST opens on that tab's first result too."""
+            if tab == "yours" and not hand_shown:
+                return (*api.example_capture(), gr.skip())
+            if tab == "dataset" and not preview_shown:
+                return (*(gr.skip(),) * 7, api.dataset_preview(*dataset_args))
+            return (gr.skip(),) * 8
+
+        opened_by_link.then(
+            link_to_a_heavy_tab,
+            [tab_shown, hand_row, dataset_preview, *dataset_inputs],
+            [*captured_shown, dataset_preview],
+            api_visibility="private",
+        ).then(None, js=READY_TO_DRAW_JS)
         gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
         copy_link.click(None, shown_by_link, None, js=COPY_JS)
         write.click(api.number, [text, seed, neatness], number_out, api_name="write_number", **LIGHT.queue)

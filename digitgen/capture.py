@@ -247,7 +247,7 @@ def gauss_newton(
     the error is refused and the damping raised.
     """
     k, z_dim = z.shape
-    pixels = IMAGE_SIZE * IMAGE_SIZE
+    per_pixel = (IMAGE_SIZE * IMAGE_SIZE) ** -0.5  # the residuals' scale: the mean square error, as fit's
     pull = prior**0.5
 
     def residuals(v: torch.Tensor, with_jacobian: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -255,9 +255,9 @@ def gauss_newton(
             image, jacobian = drawn_with_jacobian(g, v, digit)
         else:
             image, jacobian = g(v, torch.full((len(v),), digit)).flatten(1), None
-        r = torch.cat([(image - target.flatten()) / pixels**0.5, pull * (v.square().mean(1, keepdim=True) - 1)], 1)
+        r = torch.cat([(image - target.flatten()) * per_pixel, pull * (v.square().mean(1, keepdim=True) - 1)], 1)
         if jacobian is not None:
-            jacobian = torch.cat([jacobian / pixels**0.5, (pull * 2 / z_dim * v)[:, None, :]], 1)
+            jacobian = torch.cat([jacobian * per_pixel, (pull * 2 / z_dim * v)[:, None, :]], 1)
         return r, jacobian
 
     r, jacobian = residuals(z, True)

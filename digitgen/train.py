@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import math
 import platform
@@ -313,8 +314,44 @@ def train_epoch(run: Run, data: DigitSet, device: torch.device, step_fn) -> dict
     return logged
 
 
-def make_step(run: Run, device: torch.device):
-    """One D update then one G update; returns both losses as a device tensor (no host sync).
+@dataclass
+class Players:
+    """What one training step works with: the networks as it calls them (compiled, where asked), their
+    eager forms (R1's double backward, and D's gradients switched off during G's update), their
+    optimizers and the precision they compute in."""
+
+    cfg: TrainConfig
+    G: nn.Module
+    D: nn.Module
+    fast_g: nn.Module
+    fast_d: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    autocast: torch.autocast
+    reads: bool  # D reads the noise back (``--read-noise``)
+    one_pass: bool  # D has no BatchNorm: real and fake images are scored in one pass
+
+
+def judge(p: Players, d: nn.Module, fake: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> tuple[Any, Any]:
+    """D's scores for the fakes, and the noise read-back term (0 without one)."""
+    if not p.reads:
+        return d(fake, y), 0
+    fake_score, recovered = d(fake, y, with_noise=True)
+    return fake_score, p.cfg.read_noise * F.mse_loss(recovered.float(), z)
+
+
+def scores(
+    p: Players, d: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, z: torch.Tensor
+) -> tuple[Any, Any, Any]:
+    """D's scores for the real digits and the fakes, and the read-back term."""
+    if p.one_pass:
+        real_score, fake_score = d(torch.cat([real, fake]), torch.cat([y, y])).chunk(2)
+        return real_score, fake_score, 0
+    return d(real, y), *judge(p, d, fake, y, z)
+
+
+def train_step(p: Players, real: torch.Tensor, y: torch.Tensor, z: torch.Tensor, r1: bool) -> torch.Tensor:
+    """(1) update D on real digits and fakes, (2) update G through the updated D; both losses, on the device.
 
     On R1 steps D's loss also carries ``r1 / 2 · |∇ₓ D(real)|²`` (Mescheder et al., 2018),
     weighted by ``r1_every`` since it is paid only that often. It keeps D smooth around the real
@@ -324,9 +361,38 @@ def make_step(run: Run, device: torch.device):
     (InfoGAN's mutual-information term, over the whole noise): D learns to read the noise back and
     G to keep it readable, so no noise direction goes unused. It keeps recall up while precision climbs.
 
-    A discriminator without BatchNorm scores real and fake images in one pass (bigger, faster
-    matrix products); one with BatchNorm sees them apart, so its statistics are never mixed.
-    During the G update D's weights need no gradient, so none is computed.
+    During G's update D's weights need no gradient, so none is computed. The losses stay on the
+    device (no host sync).
+    """
+    cfg = p.cfg
+    real = real.detach().requires_grad_(r1)
+    with p.autocast:
+        fake = p.fast_g(z, y)
+        real_score, fake_score, read_back = scores(p, p.D if r1 else p.fast_d, real, fake.detach(), y, z)
+        loss_d = d_loss(cfg.loss, real_score, fake_score) + read_back
+    penalty = 0
+    if r1:
+        (grad,) = torch.autograd.grad(real_score.sum(), real, create_graph=True)
+        penalty = cfg.r1 / 2 * cfg.r1_every * grad.float().square().sum(dim=(1, 2, 3)).mean()
+    p.opt_d.zero_grad(set_to_none=True)
+    (loss_d + penalty).backward()
+    p.opt_d.step()
+    p.D.requires_grad_(False)
+    with p.autocast:
+        fake_score, read_back = judge(p, p.fast_d, fake, y, z)
+        loss_g = g_loss(cfg.loss, fake_score) + read_back
+    p.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    p.opt_g.step()
+    p.D.requires_grad_(True)
+    return torch.stack([loss_d.detach(), loss_g.detach()]).float()
+
+
+Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, bool], torch.Tensor]  # (real, y, z, r1) -> losses
+
+
+def make_step(run: Run, device: torch.device) -> Step:
+    """:func:`train_step` for this run on ``device``, as ``step(real, y, z, r1)``.
 
     ``--compile`` compiles each network, not the step: the step backpropagates twice through the
     same fakes (D's loss, then G's), which one compiled graph cannot, and R1's gradient of a
@@ -344,47 +410,10 @@ def make_step(run: Run, device: torch.device):
     reads = D.recover is not None
     one_pass = not reads and not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules())
     fast_g, fast_d = (torch.compile(G), torch.compile(D)) if cfg.compile else (G, D)
-
-    def judge(d: nn.Module, fake: torch.Tensor, y: torch.Tensor, z: torch.Tensor):
-        """D's scores for the fakes, and the noise read-back term (0 without one)."""
-        if not reads:
-            return d(fake, y), 0
-        fake_score, recovered = d(fake, y, with_noise=True)
-        return fake_score, cfg.read_noise * F.mse_loss(recovered.float(), z)
-
-    def score(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, z: torch.Tensor):
-        if one_pass:
-            real_score, fake_score = d(torch.cat([real, fake]), torch.cat([y, y])).chunk(2)
-            return real_score, fake_score, 0
-        real_score = d(real, y)
-        return real_score, *judge(d, fake, y, z)
-
-    def step(real: torch.Tensor, y: torch.Tensor, z: torch.Tensor, r1: bool) -> torch.Tensor:
-        real = real.detach().requires_grad_(r1)
-        with autocast:
-            fake = fast_g(z, y)
-            real_score, fake_score, read_back = score(D if r1 else fast_d, real, fake.detach(), y, z)
-            loss_d = d_loss(cfg.loss, real_score, fake_score) + read_back
-        penalty = 0
-        if r1:
-            (grad,) = torch.autograd.grad(real_score.sum(), real, create_graph=True)
-            penalty = cfg.r1 / 2 * cfg.r1_every * grad.float().square().sum(dim=(1, 2, 3)).mean()
-        run.opt_d.zero_grad(set_to_none=True)
-        (loss_d + penalty).backward()
-        run.opt_d.step()
-        D.requires_grad_(False)
-        with autocast:
-            fake_score, read_back = judge(fast_d, fake, y, z)
-            loss_g = g_loss(cfg.loss, fake_score) + read_back
-        run.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        run.opt_g.step()
-        D.requires_grad_(True)
-        return torch.stack([loss_d.detach(), loss_g.detach()]).float()
-
+    players = Players(cfg, G, D, fast_g, fast_d, run.opt_g, run.opt_d, autocast, reads, one_pass)
     if not cfg.cuda_graph:
-        return step
-    replay = graphed(lambda real, y, z: step(real, y, z, False))  # without R1 every step is alike
+        return functools.partial(train_step, players)
+    replay = graphed(functools.partial(train_step, players, r1=False))  # without R1 every step is alike
     return lambda real, y, z, r1: replay(real, y, z)
 
 

@@ -11,7 +11,17 @@ from pathlib import Path
 import torch
 
 RESULTS = Path(__file__).parent / "results"
-DATA = os.environ.get("DIGITGEN_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def mnist_root() -> str:
+    """The full MNIST the benchmarks read: ``$DIGITGEN_DATA``, a torchvision MNIST root, or one sentence."""
+    root = os.environ.get("DIGITGEN_DATA")
+    if not root:
+        sys.exit(
+            "set DIGITGEN_DATA to a torchvision MNIST root (`python -m digitgen.train --data DIR --download` "
+            "fetches one; the tests' sample in tests/data is too small for these figures)"
+        )
+    return root
 
 
 def machine() -> dict[str, object]:

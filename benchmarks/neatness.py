@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from common import DATA, report
+from common import mnist_root, report
 
 from digitgen import load_generator
 from digitgen.evaluate import Meter
@@ -23,7 +23,7 @@ def main() -> None:
     p.add_argument("--n-per-digit", type=int, default=500)
     a = p.parse_args()
     generator = load_generator(a.model)
-    meter = Meter(DATA, a.n_per_digit)
+    meter = Meter(mnist_root(), a.n_per_digit)
     rows = []
     for neatness in SETTINGS:
         figs = meter.measure(generator, neatness=neatness)

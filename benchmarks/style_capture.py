@@ -13,7 +13,7 @@ reports: the reconstruction's PSNR against the normalised drawing, PSNR against 
 digit, how often the classifier reads the drawing right, how often the ten digits in the captured
 hand read as the asked digit, and the capture's time (p50, p95). Targets for ``encoder``: p50 ≤ 0.2 s
 on 2 CPU cores, PSNR and the ten digits no worse than ``search``'s.
-Run: ``python benchmarks/style_capture.py [--n 500]`` (``$DIGITGEN_DATA`` or ../shared/data).
+Run: ``python benchmarks/style_capture.py [--n 500]`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import statistics
 import time
 
 import numpy as np
-from common import DATA, report
+from common import mnist_root, report
 from PIL import Image, ImageFilter
 
 from digitgen import load_generator
@@ -47,7 +47,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=500, help="test digits, spread evenly over 0-9")
     a = p.parse_args()
     generator = load_generator()
-    test = load_mnist(DATA, train=False)
+    test = load_mnist(mnist_root(), train=False)
     picked = test.per_digit(a.n // 10)
     results: dict[str, dict[str, object]] = {"encoder": {}, "search": {}}
     for (method, use_encoder), kind in itertools.product((("encoder", True), ("search", False)), ("mnist", "canvas")):

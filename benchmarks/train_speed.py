@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from common import DATA, report
+from common import mnist_root, report
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
@@ -54,7 +54,8 @@ def synchronize(device: torch.device) -> None:
 def seed_recipe(steps: int, device: torch.device, batch: int = 128) -> float:
     """Seconds per step of the original loop; returns the mean over ``steps``."""
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
-    loader = DataLoader(datasets.MNIST(DATA, train=True, transform=tf), batch_size=batch, shuffle=True, drop_last=True)
+    mnist = datasets.MNIST(mnist_root(), train=True, transform=tf)
+    loader = DataLoader(mnist, batch_size=batch, shuffle=True, drop_last=True)
     torch.manual_seed(0)
     G, D = (m.to(device) for m in make_models("mlp"))
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -92,7 +93,7 @@ def digitgen_timer(arch: str, batch: int, device: torch.device, **options: bool)
     pays for any compilation.
     """
     cfg = TrainConfig(arch=arch, batch_size=batch, log_every=10**9, **options)
-    data = load_mnist(DATA).to(device)
+    data = load_mnist(mnist_root()).to(device)
     run = new_run(cfg, device)
     step = make_step(run, device)
     train_epoch(run, data.subset(batch * 10), device, step)  # warm-up

@@ -219,7 +219,7 @@ def autocast_dtype(device: torch.device, amp: bool = True) -> torch.dtype | None
 
     A T4 (Colab's free GPU, 7.5) has no bf16 arithmetic, so autocast would only emulate it there;
     these networks are small enough that fp32 is launch-bound anyway (on an H100 at batch 64,
-    fp32 steps were even faster than bf16 ones: README, "The GPU path").
+    fp32 steps were even faster than bf16 ones: docs/experiments.md, "The GPU path").
     """
     if not amp or device.type != "cuda" or torch.cuda.get_device_capability(device) < (8, 0):
         return None

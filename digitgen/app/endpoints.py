@@ -1,7 +1,8 @@
 """The app's endpoints: each one an API endpoint and an MCP tool, its docstring the description callers read.
 
-Every endpoint checks nothing itself and draws nothing itself: the library does both and raises
-ValueError with one sentence for anything it refuses, which the endpoint shows as a ``gr.Error``.
+The endpoints leave the checks and the drawing to the library (but for the app's own limit on a
+dataset's size): it raises ValueError with one sentence for anything it refuses, which the endpoint
+shows as a ``gr.Error``.
 """
 
 from __future__ import annotations
@@ -99,7 +100,6 @@ def endpoint(lane: Lane) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 raise gr.Error(str(e), print_exception=False) from None
 
         wrapper.__doc__ = (method.__doc__ or "").format(**ARGS)
-        wrapper.lane = lane  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

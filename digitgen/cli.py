@@ -6,6 +6,7 @@
     digitgen dataset --per-digit 6000 --out DIR     synthetic MNIST (python -m digitgen.dataset)
     digitgen train --data DIR --out runs/mine       retrain (python -m digitgen.train)
     digitgen evaluate --data DIR [--cas]            the quality meter (python -m digitgen.evaluate)
+    digitgen encoder --model runs/mine/model        the encoder that makes capture fast (python -m digitgen.encoder)
 
 A thin layer over the library: anything a user gets wrong is one line on stderr and exit status 2.
 """
@@ -17,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import dataset, evaluate, train
+from . import dataset, encoder, evaluate, train
 from .draw import DEFAULT_NEATNESS
 from .handwriting import write_number
 from .hub import load_generator
@@ -28,6 +29,7 @@ FORWARDED = {  # subcommands that are whole modules with their own options
     "dataset": (dataset.main, "write a synthetic set in MNIST's formats (see digitgen dataset --help)"),
     "train": (train.main, "train a generator on MNIST (see digitgen train --help)"),
     "evaluate": (evaluate.main, "measure a generator with the quality meter (see digitgen evaluate --help)"),
+    "encoder": (encoder.main, "train a generator's encoder into its folder (see digitgen encoder --help)"),
 }
 
 

@@ -25,9 +25,10 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_help_lists_every_command():
     done = run("--help")
     assert done.returncode == 0
-    for command in ("generate", "write", "dataset", "train", "evaluate"):
+    for command in ("generate", "write", "dataset", "train", "evaluate", "encoder"):
         assert command in done.stdout
     assert "--per-digit" in run("dataset", "--help").stdout and "--epochs" in run("train", "--help").stdout
+    assert "--model" in run("encoder", "--help").stdout
 
 
 def test_generate_writes_the_librarys_digits(tmp_path):

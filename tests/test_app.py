@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import struct
 import tempfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from gradio_client import Client
 from PIL import Image, ImageDraw, ImageFilter
+from test_capture import png_claiming
 
 
 @pytest.fixture(scope="module")
@@ -250,12 +249,7 @@ def animated(path):
 
 
 def bomb(path):
-    """A small PNG whose header claims 40,000 × 40,000 pixels."""
-    Image.new("L", (8, 8)).save(path)
-    data = bytearray(path.read_bytes())
-    data[16:24] = struct.pack(">II", 40_000, 40_000)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    path.write_bytes(bytes(data))
+    path.write_bytes(png_claiming(40_000, 40_000))
 
 
 def noise(path):

@@ -14,7 +14,10 @@ A Space's visitors run their browsers and clients on their own machines. Here th
 Space's two cores, so the heavy callers run in a process of their own at a lower CPU priority
 (nice 10): in the light caller's process their client work (reading replies, saving 13 images a
 capture and 10 MB a dataset) held its GIL and doubled its latency, and at equal priority took a
-core from the server, neither of which a Space's visitors do.
+core from the server, neither of which a Space's visitors do. Every caller's client also reuses one
+TLS context (:func:`new_client`): gradio_client 2.7 builds a new one, loading certifi's CA bundle, for
+each file it downloads, even over plain http: 20 ms of CPU a file, 0.28 s a capture (13 files),
+more than the capture itself costs the server.
 Run: ``python benchmarks/busy_space.py`` (2 cores, nothing else running).
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -31,6 +35,7 @@ import threading
 import time
 from pathlib import Path
 
+import certifi
 import numpy as np
 from common import report
 from gradio_client import Client, handle_file
@@ -41,6 +46,14 @@ from digitgen.data import load_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data"  # MNIST's digits shipped with the repository
+
+
+TLS = ssl.create_default_context(cafile=certifi.where())
+
+
+def new_client(url: str) -> Client:
+    """A client whose file downloads share one TLS context instead of building one each."""
+    return Client(url, verbose=False, ssl_verify=TLS)
 
 
 def summary(seconds: list[float]) -> dict[str, float | int | None]:
@@ -58,7 +71,7 @@ class Caller(threading.Thread):
 
     def __init__(self, url: str, call, stop: threading.Event):
         super().__init__(daemon=True)
-        self.client, self.call, self.stop = Client(url, verbose=False), call, stop
+        self.client, self.call, self.stop = new_client(url), call, stop
         self.seconds: list[float] = []
         self.errors: list[str] = []
 
@@ -140,7 +153,7 @@ def main() -> None:
     )
     try:
         url = wait_for(server, port, "the app")
-        warm = Client(url, verbose=False)
+        warm = new_client(url)
         for k in range(5):
             light(warm, k)
         warm.predict(handle_file(str(files[0])), -1, api_name="/capture_style")

@@ -14,8 +14,8 @@ APP = PACKAGE / "app"
 # Lowest first, as docs/design.md draws them: a room may import only rooms before it in this list.
 # The web app is one room, above the library: nothing in the library imports it.
 ROOMS = [
-    "layout", "images", "malloc", "card", "draw", "style", "data", "models", "classifier", "checkpoint", "cuda_graph",
-    "hub", "encoder", "sample", "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__", "app",
+    "layout", "images", "morphometrics", "malloc", "card", "draw", "style", "data", "models", "classifier",
+    "checkpoint", "cuda_graph", "hub", "encoder", "sample", "handwriting", "dataset", "evaluate", "capture", "train", "cli", "__init__", "app",
 ]  # fmt: skip
 APP_ROOMS = ["files", "links", "endpoints", "page", "__init__"]  # the app's own, lowest first
 

@@ -17,18 +17,16 @@ import functools
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import hf_hub_download
 from safetensors.torch import save_model
 from torch import nn
 
-from .hub import SHIPPED, load_generator, looks_local
+from .hub import SHIPPED, load_companion, load_generator, looks_local
 from .layout import NUM_CLASSES
-from .models import WEIGHTS_NAME, Generator, load_safetensors
+from .models import WEIGHTS_NAME, Generator
 from .style import BOUND, fingerprint
 
 FOLDER = "encoder"  # inside the generator's folder or Hub repository
@@ -72,30 +70,9 @@ class StyleEncoder(nn.Module):
         (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
 
 
-def encoder_files(source: str | Path) -> tuple[Path, Path]:
-    """The encoder's config and weights for a generator's ``source``: a folder, or a Hub repo id (downloaded)."""
-    if looks_local(source):
-        folder = Path(source).expanduser() / FOLDER
-        return folder / "config.json", folder / WEIGHTS_NAME
-    config, weights = (hf_hub_download(str(source), f"{FOLDER}/{name}") for name in ("config.json", WEIGHTS_NAME))
-    return Path(config), Path(weights)
-
-
 @functools.cache
 def cached_encoder(source: str, weights_fingerprint: str) -> StyleEncoder | None:
-    try:
-        config_file, weights_file = encoder_files(source)
-        if not config_file.is_file():
-            return None  # weights trained before encoders existed: capture searches instead
-        encoder = StyleEncoder(**json.loads(config_file.read_text()))
-        load_safetensors(encoder, weights_file)
-    except Exception as e:  # unreachable Hub, a broken file: capture still works, by search
-        warnings.warn(f"no encoder for {source} ({type(e).__name__}: {e}); capture searches instead", stacklevel=3)
-        return None
-    if encoder.generator != weights_fingerprint:
-        warnings.warn(f"the encoder in {source} was made for other weights; capture searches instead", stacklevel=3)
-        return None
-    return encoder.eval().requires_grad_(False)
+    return load_companion(source, FOLDER, lambda c: StyleEncoder(**c), weights_fingerprint, "capture searches instead")
 
 
 def load_encoder(generator: Generator) -> StyleEncoder | None:

@@ -10,9 +10,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .draw import DEFAULT_NEATNESS, pixels
+from .draw import DEFAULT_NEATNESS
 from .models import Generator
-from .sample import SeedOrStyle, check_int, check_neatness, hand_noise, resolve
+from .sample import SeedOrStyle, check_int, check_neatness, hand_noise, resolve, write
+from .shape import Shape
 
 MAX_CHARS = 32
 MAX_VARIATIONS = 10
@@ -57,6 +58,9 @@ def write_number(
     n: int = 5,
     *,
     neatness: float = DEFAULT_NEATNESS,
+    thickness: float = 0.0,
+    slant: float = 0.0,
+    width: float = 0.0,
     generator: Generator | None = None,
 ) -> list[np.ndarray]:
     """``n`` handwritten renderings of ``text`` (e.g. ``"2026"``): uint8 images 36 px high.
@@ -65,8 +69,8 @@ def write_number(
     """
     text = check_number(text)
     n, neatness, g = check_int(n, "n", 1, MAX_VARIATIONS), check_neatness(neatness), resolve(generator)
-    digits = torch.tensor([int(c) for c in text if c != " "])
-    glyphs = pixels(g, digits.repeat(n), hand_noise(g, n * len(digits), seed, neatness))
+    digits, shape = torch.tensor([int(c) for c in text if c != " "]), Shape(thickness, slant, width)
+    glyphs = write(g, digits.repeat(n), hand_noise(g, n * len(digits), seed, neatness), shape)
     glyphs = glyphs.reshape(n, len(digits), 28, 28)
     rng = np.random.default_rng(seed if isinstance(seed, int) else 0)  # the placement's jitter
     return [place(text, glyphs[i], rng) for i in range(n)]

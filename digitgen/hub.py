@@ -12,7 +12,11 @@ import functools
 import json
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+
+from huggingface_hub import hf_hub_download
+from torch import nn
 
 from .models import WEIGHTS_NAME, Generator, load_safetensors
 
@@ -80,3 +84,37 @@ def weights_label(generator: Generator) -> str:
 def default_generator() -> Generator:
     """The process-wide generator that :func:`digitgen.generate` uses when given none."""
     return load_generator()
+
+
+def companion_files(source: str | Path, folder: str) -> tuple[Path, Path]:
+    """The config and weights of a generator's companion (its ``encoder/``, its ``shape/``) for the
+    generator's ``source``: a folder, or a Hub repo id (downloaded)."""
+    if looks_local(source):
+        place = Path(source).expanduser() / folder
+        return place / "config.json", place / WEIGHTS_NAME
+    config, weights = (hf_hub_download(str(source), f"{folder}/{name}") for name in ("config.json", WEIGHTS_NAME))
+    return Path(config), Path(weights)
+
+
+def load_companion(
+    source: str, folder: str, build: Callable[[dict], nn.Module], weights_fingerprint: str, without: str
+) -> nn.Module | None:
+    """A generator's companion, made by ``build(config)`` from ``source``'s ``folder``, in eval mode.
+
+    None, and a warning ending in ``without`` (what works differently without it), where the companion
+    cannot be read or was made for other weights (its config's ``generator`` fingerprint); silently None
+    where the weights have none (made before it existed).
+    """
+    try:
+        config_file, weights_file = companion_files(source, folder)
+        if not config_file.is_file():
+            return None
+        companion = build(json.loads(config_file.read_text()))
+        load_safetensors(companion, weights_file)
+    except Exception as e:  # unreachable Hub, a broken file: the app still works without it
+        warnings.warn(f"no {folder} for {source} ({type(e).__name__}: {e}); {without}", stacklevel=3)
+        return None
+    if companion.generator != weights_fingerprint:
+        warnings.warn(f"the {folder} in {source} was made for other weights; {without}", stacklevel=3)
+        return None
+    return companion.eval().requires_grad_(False)

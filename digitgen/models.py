@@ -54,6 +54,12 @@ def check_arch(arch: str) -> str:
     return arch
 
 
+def look_up(table: nn.Embedding, y: torch.Tensor) -> torch.Tensor:
+    """Rows of a per-digit ``table`` for digits ``y``: whole digits ``(B,)``, or blends of them ``(B, 10)``
+    (weights over the ten digits, as a morph from one digit to another passes through)."""
+    return table(y) if not y.is_floating_point() else y @ table.weight
+
+
 class ConditionalBatchNorm2d(nn.Module):
     """BatchNorm whose scale and shift are looked up per digit: the class steers every pixel."""
 
@@ -66,7 +72,7 @@ class ConditionalBatchNorm2d(nn.Module):
         nn.init.zeros_(self.bias.weight)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        g, b = self.gain(y), self.bias(y)
+        g, b = look_up(self.gain, y), look_up(self.bias, y)
         if self.training:
             return torch.addcmul(b[:, :, None, None], self.bn(x), g[:, :, None, None])  # b + bn(x)·g
         # eval: the running statistics fold into the per-digit affine, one pass over x instead of two
@@ -83,7 +89,7 @@ class Generator(
     pipeline_tag="unconditional-image-generation",
     tags=["gan", "conditional-gan", "mnist", "digitgen"],
 ):
-    """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``.
+    """``G(z, digit) -> image`` in [-1, 1], shape ``(B, 1, 28, 28)``; ``digit`` may be a blend (see :func:`look_up`).
 
     ``Generator()`` is the shipped network's shape, centred; sizes left out are the arch's defaults
     (:data:`ARCH_DEFAULTS`). Training draws with an uncentred copy (``train.new_run``).
@@ -150,7 +156,7 @@ class Generator(
 
     def uncentred(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The network's own pixels, before MNIST's centring."""
-        h = torch.cat([z, self.embed(y)], dim=1)
+        h = torch.cat([z, look_up(self.embed, y)], dim=1)
         if self.arch == "mlp":
             return self.mlp(h).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
         # channels-last: oneDNN's transposed convolution runs about 2x faster on CPU in that layout

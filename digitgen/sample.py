@@ -1,7 +1,9 @@
 """What users ask for: (digit, seed) to images, one hand's ten digits, morphs; every input checked.
 
 Wherever a seed is taken, a hand captured from a drawing works too: a :class:`~digitgen.style.Style`
-or its style code, checked against the weights that write.
+or its style code, checked against the weights that write. Wherever a hand writes, its strokes'
+``thickness``, ``slant`` and ``width`` can be dialled from −1 to 1 (:mod:`digitgen.shape`; 0, the
+default, leaves the hand as it is).
 
 The drawing itself (seeded noise, eval-mode chunks) is ``draw``'s; this room checks what a caller
 passes, picks the generator (the given one, else ``$DIGITGEN_MODEL``'s, else the shipped one) and
@@ -19,6 +21,7 @@ import torch
 from .draw import DEFAULT_NEATNESS, noise, pixels
 from .hub import default_generator
 from .models import NUM_CLASSES, Generator
+from .shape import Shape, shaped
 from .style import Style
 
 MAX_SEED = 2**31 - 1
@@ -76,26 +79,51 @@ def resolve(generator: Generator | None) -> Generator:
     return default_generator() if generator is None else generator
 
 
+def write(g: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape) -> np.ndarray:
+    """The hand ``z`` writing ``digits``, reshaped as ``shape`` asks."""
+    return pixels(g, digits, shaped(g, digits, z, shape))
+
+
 def generate(
-    digit: int, seed: SeedOrStyle, n: int = 5, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None
+    digit: int,
+    seed: SeedOrStyle,
+    n: int = 5,
+    *,
+    neatness: float = DEFAULT_NEATNESS,
+    thickness: float = 0.0,
+    slant: float = 0.0,
+    width: float = 0.0,
+    generator: Generator | None = None,
 ) -> np.ndarray:
     """``n`` handwritten images of ``digit`` (0–9) for ``seed`` (0 … 2**31−1): uint8 ``(n, 28, 28)``.
 
     With a style (or style code) in place of the seed, each of the ``n`` images is that hand's digit.
 
-    ``neatness`` runs from 0 (wild) to 1 (neat); see :func:`noise`.
+    ``neatness`` runs from 0 (wild) to 1 (neat); see :func:`noise`. ``thickness``, ``slant`` and
+    ``width`` run from −1 (thin, leaning left, narrow) to 1 (thick, leaning right, wide).
     """
-    digit, n, g = check_digit(digit), check_int(n, "n", 1, MAX_N), resolve(generator)
-    return pixels(g, torch.full((n,), digit), hand_noise(g, n, seed, check_neatness(neatness)))
+    digit, n, g, shape = (
+        check_digit(digit),
+        check_int(n, "n", 1, MAX_N),
+        resolve(generator),
+        Shape(thickness, slant, width),
+    )
+    return write(g, torch.full((n,), digit), hand_noise(g, n, seed, check_neatness(neatness)), shape)
 
 
 def style_row(
-    seed: SeedOrStyle, *, neatness: float = DEFAULT_NEATNESS, generator: Generator | None = None
+    seed: SeedOrStyle,
+    *,
+    neatness: float = DEFAULT_NEATNESS,
+    thickness: float = 0.0,
+    slant: float = 0.0,
+    width: float = 0.0,
+    generator: Generator | None = None,
 ) -> np.ndarray:
     """The digits 0–9 written with one noise vector — one "hand" — uint8 ``(10, 28, 28)``."""
-    g = resolve(generator)
+    g, shape = resolve(generator), Shape(thickness, slant, width)
     z = hand_noise(g, 1, seed, check_neatness(neatness)).expand(NUM_CLASSES, -1)
-    return pixels(g, torch.arange(NUM_CLASSES), z)
+    return write(g, torch.arange(NUM_CLASSES), z, shape)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -112,10 +140,42 @@ def morph(
     frames: int = 10,
     *,
     neatness: float = DEFAULT_NEATNESS,
+    thickness: float = 0.0,
+    slant: float = 0.0,
+    width: float = 0.0,
     generator: Generator | None = None,
 ) -> np.ndarray:
     """``frames`` images of ``digit`` morphing from ``seed_from``'s style to ``seed_to``'s: uint8."""
     digit, frames = check_digit(digit), check_int(frames, "frames", 2, MAX_FRAMES)
-    neatness, g = check_neatness(neatness), resolve(generator)
+    neatness, g, shape = check_neatness(neatness), resolve(generator), Shape(thickness, slant, width)
     a, b = hand_noise(g, 1, seed_from, neatness)[0], hand_noise(g, 1, seed_to, neatness)[0]
-    return pixels(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)))
+    return write(g, torch.full((frames,), digit), slerp(a, b, torch.linspace(0, 1, frames)), shape)
+
+
+def digit_blend(digit_from: int, digit_to: int, frames: int) -> torch.Tensor:
+    """Weights over the ten digits, ``(frames, 10)``, sliding evenly from ``digit_from`` to ``digit_to``."""
+    t = torch.linspace(0, 1, frames)[:, None]
+    ends = torch.eye(NUM_CLASSES)[[digit_from, digit_to]]
+    return (1 - t) * ends[0] + t * ends[1]
+
+
+def morph_digits(
+    digit_from: int,
+    digit_to: int,
+    seed: SeedOrStyle,
+    frames: int = 10,
+    *,
+    neatness: float = DEFAULT_NEATNESS,
+    thickness: float = 0.0,
+    slant: float = 0.0,
+    width: float = 0.0,
+    generator: Generator | None = None,
+) -> np.ndarray:
+    """``frames`` images of one hand (``seed``'s, as :func:`style_row` writes it, or a style's) turning
+    from ``digit_from`` into ``digit_to``: uint8. The noise stays; the digit the generator is asked for
+    slides from one to the other, so the first and last frames are that hand's two digits exactly.
+    """
+    digit_from, digit_to = check_digit(digit_from), check_digit(digit_to)
+    frames, g, shape = check_int(frames, "frames", 2, MAX_FRAMES), resolve(generator), Shape(thickness, slant, width)
+    z = hand_noise(g, 1, seed, check_neatness(neatness)).expand(frames, -1)
+    return write(g, digit_blend(digit_from, digit_to, frames), z, shape)

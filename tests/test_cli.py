@@ -13,6 +13,7 @@ from PIL import Image
 
 from digitgen import generate
 from digitgen.handwriting import write_number
+from digitgen.sample import morph_digits
 
 DIGITGEN = str(Path(sys.executable).parent / "digitgen")  # what `pip install` put beside the interpreter
 
@@ -25,10 +26,10 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_help_lists_every_command():
     done = run("--help")
     assert done.returncode == 0
-    for command in ("generate", "write", "dataset", "train", "evaluate", "encoder"):
+    for command in ("generate", "write", "morph", "dataset", "train", "evaluate", "encoder", "shape"):
         assert command in done.stdout
     assert "--per-digit" in run("dataset", "--help").stdout and "--epochs" in run("train", "--help").stdout
-    assert "--model" in run("encoder", "--help").stdout
+    assert "--model" in run("encoder", "--help").stdout and "--samples" in run("shape", "--help").stdout
 
 
 def test_generate_writes_the_librarys_digits(tmp_path):
@@ -48,6 +49,17 @@ def test_write_a_number(tmp_path):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "year.png")), write_number("2026", 11, n=1)[0])
 
 
+def test_shape_controls_and_a_digit_morph(tmp_path):
+    bold = run("generate", "4", "--seed", "9", "--thickness", "1", "--slant", "-0.5", "-o", str(tmp_path / "b.png"))
+    assert bold.returncode == 0, bold.stderr
+    strip = np.asarray(Image.open(tmp_path / "b.png"))
+    assert np.array_equal(strip[2:30, 2:30], generate(4, 9, thickness=1, slant=-0.5)[0])
+    assert run("morph", "3", "8", "--seed", "5", "--frames", "6", "-o", str(tmp_path / "m.png")).returncode == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "m.png"))[2:30, 2:30], morph_digits(3, 8, 5, 6)[0])
+    assert run("morph", "3", "8", "-o", str(tmp_path / "m.gif")).returncode == 0
+    assert Image.open(tmp_path / "m.gif").n_frames == 18  # ten frames, there and back
+
+
 def test_dataset_through_the_command(tmp_path):
     done = run("dataset", "--per-digit", "3", "--split", "test", "--format", "npz", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -62,6 +74,9 @@ def test_dataset_through_the_command(tmp_path):
         (["generate", "7", "--seed", "-1", "-o", "x.png"], "seed must be a whole number"),
         (["generate", "7", "-o", "x.jpg"], "the output must be a .png file"),
         (["write", "20a6", "-o", "x.png"], "type up to 32 digits"),
+        (["generate", "7", "--thickness", "3", "-o", "x.png"], "thickness must be a number from -1 to 1"),
+        (["write", "12", "--slant", "nan", "-o", "x.png"], "slant must be a number from -1 to 1"),
+        (["morph", "3", "8", "-o", "x.jpg"], "the output must be a .png or .gif file"),
         (["dataset", "--per-digit", "0", "--out", "d"], "per_digit must be a whole number from 1"),
         (["train", "--data", "nowhere", "--out", "r"], "no MNIST found at nowhere/MNIST/raw"),
     ],

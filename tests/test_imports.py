@@ -15,8 +15,8 @@ APP = PACKAGE / "app"
 # The web app is one room, above the library: nothing in the library imports it.
 ROOMS = [
     "layout", "images", "morphometrics", "malloc", "card", "draw", "style", "data", "models", "classifier",
-    "checkpoint", "cuda_graph", "hub", "encoder", "sample", "handwriting", "dataset", "evaluate", "capture", "train",
-    "cli", "__init__", "app",
+    "checkpoint", "cuda_graph", "hub", "encoder", "shape", "sample", "handwriting", "dataset", "evaluate", "capture",
+    "train", "cli", "__init__", "app",
 ]  # fmt: skip
 APP_ROOMS = ["files", "links", "endpoints", "page", "__init__"]  # the app's own, lowest first
 

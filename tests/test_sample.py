@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from digitgen import generate, load_generator
+from digitgen.classifier import read_digits
 from digitgen.draw import noise, pixels
 from digitgen.handwriting import write_number
 from digitgen.malloc import USER_SETTINGS, keep_freed_memory
-from digitgen.sample import MAX_SEED, morph, style_row
+from digitgen.sample import MAX_SEED, morph, morph_digits, style_row
+from digitgen.style import Style
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,24 @@ def test_style_row_and_morph(generator):
     strip = morph(4, 1, 2, frames=6, generator=generator)
     assert strip.shape == (6, 28, 28)
     assert np.array_equal(strip[0], generate(4, 1, n=1, generator=generator)[0])  # starts at seed 1's style
+
+
+def test_a_digit_morph_is_one_hand_turning_from_one_digit_into_another(generator):
+    row = style_row(5, generator=generator)
+    strip = morph_digits(3, 8, 5, frames=9, generator=generator)
+    assert strip.shape == (9, 28, 28) and np.array_equal(strip, morph_digits(3, 8, 5, 9, generator=generator))
+    assert np.array_equal(strip[0], row[3]) and np.array_equal(strip[-1], row[8])  # the hand's own 3 and 8
+    readings = [d for d, _ in read_digits(strip)]
+    assert readings[0] == 3 and readings[-1] == 8 and set(readings) <= {3, 8, 5, 9}
+    assert not np.array_equal(strip[4], strip[0]) and not np.array_equal(strip[4], strip[-1])  # in between
+    hand = Style.of(noise(generator.z_dim, 1, 77)[0], generator)  # a captured hand, by its code
+    assert np.array_equal(
+        morph_digits(2, 6, hand.code, 4, generator=generator)[-1], generate(6, hand, 1, generator=generator)[0]
+    )
+    with pytest.raises(ValueError, match="digit must be a whole number from 0 to 9"):
+        morph_digits(3, 10, 5, generator=generator)
+    with pytest.raises(ValueError, match="frames must be a whole number from 2 to 64"):
+        morph_digits(3, 8, 5, frames=1, generator=generator)
 
 
 def test_write_number_layout(generator):

@@ -1,0 +1,191 @@
+"""Shape controls: a digit's stroke thickness, slant and width, each dialled from −1 to 1.
+
+Nothing in the generator was trained to know these words. They are found in its noise: for each
+digit, many of its own digits are measured (:mod:`digitgen.morphometrics`), the three attributes
+are regressed on the noise, and each attribute gets the shortest step in the noise that changes it
+by one standard deviation while the linear fit of the other two stays put (``W (WᵀW)⁻¹``). Each
+direction is then stretched, on each side separately, until the mean over a few hundred hands
+reaches just past the generator's own 5th or 95th percentile for that digit: so −1 and 1 are "as
+thin (slanted left, narrow) as digits come" and "as thick (slanted right, wide)", and 0 is the hand
+as drawn, untouched.
+
+Directions are tied to the weights they were found for, like an encoder: they live in the
+generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
+which carries the weights' fingerprint. ``python -m digitgen.shape --model FOLDER`` (or ``digitgen
+shape``) finds them, in about two minutes on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import sys
+import time
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_model
+from torch import nn
+
+from .draw import noise, pixels
+from .hub import SHIPPED, load_companion, load_generator, looks_local
+from .layout import NUM_CLASSES
+from .models import WEIGHTS_NAME, Generator
+from .morphometrics import measure
+from .style import fingerprint
+
+FOLDER = "shape"  # inside the generator's folder or Hub repository
+CONTROLS = ("thickness", "slant", "width")
+MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each end of it
+MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The three controls, each from −1 to 1; 0 leaves the digit as the hand draws it."""
+
+    thickness: float = 0.0
+    slant: float = 0.0
+    width: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name, value in zip(CONTROLS, astuple(self), strict=True):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if not (ok and -1 <= value <= 1):
+                raise ValueError(f"{name} must be a number from -1 to 1 (0 leaves the digit as drawn), got {value!r}")
+
+    def __bool__(self) -> bool:
+        return any(astuple(self))
+
+    @property
+    def values(self) -> torch.Tensor:
+        return torch.tensor(astuple(self), dtype=torch.float32)
+
+
+class ShapeDirections(nn.Module):
+    """For each digit and control, the step in the noise that control's −1 and 1 take: ``(10, 3, 2, z_dim)``."""
+
+    def __init__(self, z_dim: int = 64, generator: str = "", fit: dict | None = None):
+        super().__init__()
+        self.z_dim, self.generator, self.fit = z_dim, generator, dict(fit or {})
+        self.register_buffer("steps", torch.zeros(NUM_CLASSES, len(CONTROLS), 2, z_dim))
+
+    @property
+    def config(self) -> dict[str, object]:
+        return {"z_dim": self.z_dim, "generator": self.generator, "fit": self.fit}
+
+    def shift(self, digits: torch.Tensor, shape: Shape) -> torch.Tensor:
+        """The noise's move under ``shape`` for each digit ``(n,)``, or blend of digits ``(n, 10)``: ``(n, z_dim)``."""
+        c = shape.values
+        side = (c > 0).long()  # 0: the −1 step, 1: the +1 step
+        per_digit = (c.abs()[None, :, None] * self.steps[:, torch.arange(len(CONTROLS)), side]).sum(1)
+        return digits @ per_digit if digits.is_floating_point() else per_digit[digits]
+
+    def save(self, folder: str | Path) -> None:
+        """``model.safetensors`` and ``config.json`` in ``folder`` (a generator's ``shape/``)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_model(self, str(folder / WEIGHTS_NAME))
+        (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
+
+
+@functools.cache
+def cached_directions(source: str, weights_fingerprint: str) -> ShapeDirections | None:
+    make = lambda c: ShapeDirections(**c)  # noqa: E731 (keeps the call on one line)
+    return load_companion(source, FOLDER, make, weights_fingerprint, "the shape controls are off")
+
+
+def load_directions(generator: Generator) -> ShapeDirections | None:
+    """The shape directions found for ``generator``'s weights, from where they came; None if there are none."""
+    source = getattr(generator, "source", None)
+    return None if source is None else cached_directions(str(source), fingerprint(generator).hex())
+
+
+def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape) -> torch.Tensor:
+    """The noise ``z`` moved by ``shape`` for each of ``digits``; ``z`` itself when every control is 0."""
+    if not shape:
+        return z
+    directions = load_directions(generator)
+    if directions is None:
+        raise ValueError(
+            "these weights have no shape controls yet: make them with `digitgen shape --model FOLDER` "
+            "(or leave thickness, slant and width at 0)"
+        )
+    return z + directions.shift(digits, shape)
+
+
+def attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
+    """The three controls' attributes measured on ``generator``'s digits for ``z``: ``(n, 3)``."""
+    m = measure(pixels(generator, torch.full((len(z),), digit), z))
+    return np.stack([m[name] for name in CONTROLS], axis=1)
+
+
+def directions_for(
+    generator: Generator, digit: int, samples: int, hands: int, seed: int
+) -> tuple[torch.Tensor, dict[str, object]]:
+    """One digit's steps ``(3, 2, z_dim)`` and what the fit found (its R², targets and reach)."""
+    z = noise(generator.z_dim, samples, seed + digit)
+    measured = attributes(generator, digit, z)
+    kept = ~np.isnan(measured).any(axis=1)
+    zs, a = z.numpy()[kept].astype(np.float64), measured[kept]
+    mean, sd = a.mean(0), a.std(0)
+    scaled = (a - mean) / sd
+    w = np.linalg.solve(zs.T @ zs + 10.0 * np.eye(zs.shape[1]), zs.T @ scaled)  # ridge: attributes ≈ z·w
+    r2 = 1 - ((zs @ w - scaled) ** 2).mean(0)
+    unit = torch.from_numpy(w @ np.linalg.inv(w.T @ w)).float().T  # (3, z_dim): +1 sd of one, 0 of the others
+    low, high = np.percentile(a, 5, axis=0), np.percentile(a, 95, axis=0)
+    targets = np.stack([low - MARGIN * (high - low), high + MARGIN * (high - low)], axis=1)  # (3, 2)
+
+    hands_z = noise(generator.z_dim, hands, seed + 100 + digit)
+    start = np.nanmean(attributes(generator, digit, hands_z), axis=0)
+    steps, reach = torch.zeros(len(CONTROLS), 2, generator.z_dim), np.zeros((len(CONTROLS), 2))
+    for i in range(len(CONTROLS)):
+        for side, sign in enumerate((-1.0, 1.0)):
+            wanted = targets[i, side] - start[i]
+            k, limit = wanted / sd[i], MAX_STEP / float(unit[i].norm())  # the linear fit's guess, in sd
+            for _ in range(3):  # then the measured response: the fit is good, not perfect, at the ends
+                k = float(np.clip(k, -limit, limit))
+                got = np.nanmean(attributes(generator, digit, hands_z + k * unit[i])[:, i]) - start[i]
+                if sign * got <= 0 or abs(got - wanted) < 0.05 * abs(wanted):
+                    break
+                k *= float(np.clip(wanted / got, 0.5, 2.0))
+            steps[i, side], reach[i, side] = k * unit[i], start[i] + got
+    return steps, {
+        "r2": np.round(r2, 3).tolist(),
+        "p5_p95": np.round(np.stack([low, high], 1), 3).tolist(),
+        "at_minus_and_plus_1": np.round(reach, 3).tolist(),
+    }
+
+
+def find_directions(generator: Generator, samples: int = 1500, hands: int = 200, seed: int = 0) -> ShapeDirections:
+    """The shape directions for ``generator``, from its own digits (no data needed); see the module's text."""
+    generator = generator.eval()
+    directions = ShapeDirections(generator.z_dim, fingerprint(generator).hex())
+    start, fit = time.perf_counter(), {}
+    for digit in range(NUM_CLASSES):
+        directions.steps[digit], fit[str(digit)] = directions_for(generator, digit, samples, hands, seed)
+        print(f"digit {digit}: {fit[str(digit)]} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    directions.fit = {"samples_per_digit": samples, "hands": hands, "seed": seed, "attributes": list(CONTROLS), **fit}
+    return directions.eval()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m digitgen.shape", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default=str(SHIPPED), help="the generator's folder; the directions are written inside it")
+    p.add_argument("--samples", type=int, default=1500, help="digits measured per digit for the regression")
+    p.add_argument("--hands", type=int, default=200, help="hands each direction's reach is measured on")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    if not looks_local(a.model):
+        p.error("--model must be a local folder (download a Hub model with save_pretrained first)")
+    directions = find_directions(load_generator(a.model), a.samples, a.hands, a.seed)
+    directions.save(Path(a.model) / FOLDER)
+    print(json.dumps({"shape": str(Path(a.model) / FOLDER), "for_weights": directions.generator}))
+
+
+if __name__ == "__main__":
+    main()

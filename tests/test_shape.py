@@ -1,0 +1,97 @@
+"""Shape controls: thickness, slant and width dialled from −1 to 1, measured as Morpho-MNIST measures them."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from digitgen import Generator, generate, load_generator
+from digitgen.morphometrics import measure
+from digitgen.sample import morph, morph_digits, style_row
+from digitgen.shape import CONTROLS, FOLDER, find_directions, load_directions
+from digitgen.style import fingerprint
+
+HANDS = range(40)
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return load_generator()
+
+
+def mean_attribute(generator, digit: int, control: str, setting: float) -> float:
+    images = np.concatenate([generate(digit, s, 1, generator=generator, **{control: setting}) for s in HANDS])
+    return float(np.nanmean(measure(images)[control]))
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+@pytest.mark.parametrize("digit", [2, 7])
+def test_each_control_moves_its_attribute_one_way(generator, digit, control):
+    low, middle, high = (mean_attribute(generator, digit, control, s) for s in (-1, 0, 1))
+    assert low < middle < high
+
+
+def test_thickness_leaves_slant_and_width_nearly_alone(generator):
+    thin, thick = (
+        measure(np.concatenate([generate(3, s, 1, generator=generator, thickness=t) for s in HANDS])) for t in (-1, 1)
+    )
+    assert np.nanmean(thick["thickness"]) - np.nanmean(thin["thickness"]) > 1.5  # pixels
+    assert abs(np.nanmean(thick["slant"]) - np.nanmean(thin["slant"])) < 0.1  # radians
+    assert abs(np.nanmean(thick["width"]) - np.nanmean(thin["width"])) < 2.0  # pixels, of a 3 about 14 wide
+
+
+def test_zero_is_the_hand_as_drawn_and_the_same_inputs_give_the_same_pixels(generator):
+    assert np.array_equal(generate(5, 11, generator=generator), generate(5, 11, generator=generator, slant=0.0))
+    a = generate(5, 11, generator=generator, thickness=0.5, width=-0.25)
+    assert np.array_equal(a, generate(5, 11, generator=generator, thickness=0.5, width=-0.25))
+    assert not np.array_equal(a, generate(5, 11, generator=generator))
+
+
+def same_digit(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal but for rounding: a batch of ten and a batch of one may round a pixel's last level apart."""
+    return int(np.abs(a.astype(int) - b).max()) <= 1
+
+
+def test_every_writer_takes_the_controls(generator):
+    row = style_row(4, generator=generator, slant=1)
+    assert same_digit(row[6], generate(6, 4, 1, generator=generator, slant=1)[0])
+    assert same_digit(morph_digits(1, 7, 4, 5, generator=generator, slant=1)[-1], row[7])
+    assert not np.array_equal(morph(2, 1, 2, 4, generator=generator, width=1), morph(2, 1, 2, 4, generator=generator))
+
+
+@pytest.mark.parametrize("value", [3, -1.5, float("nan"), True, "1"])
+def test_a_bad_control_is_one_sentence(generator, value):
+    with pytest.raises(ValueError, match="thickness must be a number from -1 to 1"):
+        generate(3, 1, generator=generator, thickness=value)
+
+
+def test_weights_without_directions_say_how_to_make_them():
+    untrained = Generator()  # built here: no folder, no directions
+    assert generate(3, 1, generator=untrained).shape == (5, 28, 28)  # zero controls need none
+    with pytest.raises(ValueError, match="these weights have no shape controls yet: make them with `digitgen shape"):
+        generate(3, 1, generator=untrained, width=0.5)
+
+
+def test_directions_of_other_weights_are_refused(generator, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(load_generator().source, folder)
+    other = load_generator(folder)
+    with __import__("torch").no_grad():
+        other.fc.bias.add_(0.01)  # now other weights than the directions were found for
+    with pytest.warns(UserWarning, match="made for other weights; the shape controls are off"):
+        assert load_directions(other) is None
+    with pytest.raises(ValueError, match="no shape controls"):
+        generate(3, 1, generator=other, slant=1)
+
+
+@pytest.mark.slow  # about 30 s: a small fit, saved and found again beside the weights
+def test_find_directions_saves_them_beside_the_weights(generator, tmp_path):
+    folder = tmp_path / "model"
+    generator.save_pretrained(folder)
+    directions = find_directions(generator, samples=150, hands=16)
+    assert directions.generator == fingerprint(generator).hex() and directions.fit["hands"] == 16
+    directions.save(folder / FOLDER)
+    mine = load_generator(folder)
+    assert load_directions(mine).steps.shape == (10, 3, 2, generator.z_dim)
+    thin, thick = (np.nanmean(measure(generate(0, 3, 20, generator=mine, thickness=t))["thickness"]) for t in (-1, 1))
+    assert thick > thin + 1

@@ -12,6 +12,9 @@ from gradio_client import Client
 from PIL import Image, ImageDraw, ImageFilter
 from test_capture import png_claiming
 
+from digitgen import generate
+from digitgen.sample import morph_digits, style_row
+
 
 @pytest.fixture(scope="module")
 def client(app_url):
@@ -124,10 +127,24 @@ def test_morph_strip_and_gif(client):
     assert animation.format == "GIF" and animation.n_frames == 14  # there and back
 
 
+def test_digit_morph_and_shape_controls_through_the_api(client, demo):
+    g = demo.endpoints.generator
+    frames, gif = client.predict(3, 8, 5, 6, 0.0, api_name="/morph_digits")
+    images = images_of(frames)
+    assert np.array_equal(np.stack(images), morph_digits(3, 8, 5, 6, generator=g))
+    assert Image.open(gif).n_frames == 10
+    bold = images_of(client.predict(4, 9, 0.0, 1.0, -0.5, 0.0, api_name="/generate"))
+    assert np.array_equal(np.stack(bold), generate(4, 9, generator=g, thickness=1.0, slant=-0.5))
+    thin_hand = images_of(client.predict(42, 0.0, -1.0, 0.0, 0.0, api_name="/same_hand"))
+    assert np.array_equal(np.stack(thin_hand), style_row(42, generator=g, thickness=-1.0))
+
+
 @pytest.mark.parametrize(
     "args, api_name, message",
     [
         ((7, 42, 1.5), "/generate", "greater than maximum value 1"),
+        ((7, 42, 0.0, 1.5, 0.0, 0.0), "/generate", "greater than maximum value 1"),
+        ((3, 11, 5, 6, 0.0), "/morph_digits", "not in the list of choices"),
         ((7, 42, -0.1), "/generate", "less than minimum value 0"),
         ((42, -3), "/same_hand", "less than minimum value 0"),
         ((3, 1, 2, 500, 0.5), "/morph", "greater than maximum value 32"),

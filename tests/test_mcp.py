@@ -47,7 +47,7 @@ def call(app_url: str, name: str, arguments: dict):
 
 def test_every_public_endpoint_is_a_tool_an_agent_can_read(tools):
     assert set(tools) == {
-        "generate", "export", "random_seed", "number", "same_hand", "morph_digit",
+        "generate", "export", "random_seed", "number", "same_hand", "morph_digit", "morph_digits",
         "write_in_style", "make_dataset", "digits_picture", "number_picture", "hand_picture", "capture_style",
     }  # fmt: skip
     picture = tools["digits_picture"]
@@ -55,6 +55,7 @@ def test_every_public_endpoint_is_a_tool_an_agent_can_read(tools):
     assert picture.inputSchema["properties"]["digit"]["type"] == "integer"  # not Gradio's "string" for a Radio
     assert "2**31" in picture.inputSchema["properties"]["seed"]["description"]
     assert "PNG" in picture.description
+    assert "-1 (thin)" in picture.inputSchema["properties"]["thickness"]["description"]
     for tool in tools.values():
         assert tool.description and all(p.get("description") for p in tool.inputSchema["properties"].values())
 

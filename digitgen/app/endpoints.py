@@ -29,7 +29,7 @@ from digitgen.draw import DEFAULT_NEATNESS
 from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.models import Generator
-from digitgen.sample import MAX_SEED, generate, morph, style_row
+from digitgen.sample import MAX_SEED, generate, morph, morph_digits, style_row
 
 from .files import HandedOutFiles
 
@@ -44,6 +44,9 @@ ARGS = {
     "seed": "0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.",
     "neatness": "0 (wild) … 1 (neat).",
     "text": 'up to 32 digits; spaces leave gaps (e.g. "2026" or "12 34").',
+    "thickness": "the strokes' thickness, -1 (thin) … 1 (thick); 0 leaves the hand as it draws.",
+    "slant": "-1 (leaning left) … 1 (leaning right); 0 leaves the hand as it draws.",
+    "width": "-1 (narrow) … 1 (wide); 0 leaves the hand as it draws.",
 }
 
 
@@ -73,6 +76,11 @@ LIGHT = Lane("light", limit=2, nice=0)
 CAPTURE = Lane("capture", limit=2, nice=5)  # a fifth of a second each on one core, two at a time
 DATASET = Lane("dataset", limit=1, nice=15)  # seconds each; nobody watches it draw
 LANES = (LIGHT, CAPTURE, DATASET)
+
+
+def shaped(thickness: float = 0.0, slant: float = 0.0, width: float = 0.0) -> dict[str, float]:
+    """The shape controls as the library takes them (it checks them)."""
+    return {"thickness": thickness, "slant": slant, "width": width}
 
 
 def start_worker(nice: int) -> None:
@@ -123,25 +131,44 @@ class Endpoints:
         readings = read_digits(images)
         return [(self.files.png(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, readings, strict=True)]
 
-    def five(self, digit: int, seed: int, neatness: float) -> np.ndarray:
-        return generate(digit, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
+    def five(self, digit: int, seed: int, neatness: float, *shape: float) -> np.ndarray:
+        return generate(digit, seed, GALLERY_SIZE, neatness=neatness, **shaped(*shape), generator=self.generator)
 
     @endpoint(LIGHT)
-    def generate(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
+    def generate(
+        self,
+        digit: int,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> list[tuple[str, str]]:
         """Five handwritten images of one digit, each captioned with what the classifier reads.
 
         Args:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             Five 28×28 grayscale PNGs (white ink on black, like MNIST) with captions like "7 · 99.6 %".
         """
-        return self.captioned(self.five(digit, seed, neatness))
+        return self.captioned(self.five(digit, seed, neatness, thickness, slant, width))
 
     @endpoint(LIGHT)
-    def export(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> tuple[str, str]:
+    def export(
+        self,
+        digit: int,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> tuple[str, str]:
         """The five images of `generate` as one PNG picture (agents see it) and as a ZIP of the 28×28 PNGs.
 
         The images are drawn again (≈ 2 ms, bit-identical for the same inputs) rather than kept between
@@ -151,46 +178,80 @@ class Endpoints:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             A 152×32 PNG of the five digits side by side (white ink on black), and a ZIP of five 28×28 PNGs.
         """
-        images = self.five(digit, seed, neatness)
+        images = self.five(digit, seed, neatness, thickness, slant, width)
         stem = f"digit{digit}_seed{seed}"
         grid_png = self.files.save(png_bytes(grid(images, cols=GALLERY_SIZE)), f"{stem}.png")
         return grid_png, self.files.save(zip_of_pngs(images, stem), f"{stem}.zip")
 
     @endpoint(LIGHT)
-    def number(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[str]:
+    def number(
+        self,
+        text: str,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> list[str]:
         """A number written by hand, five ways.
 
         Args:
             text: {text}
             seed: 0 … 2**31−1; the same text and seed always give the same writing.
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             Five grayscale PNGs, 36 pixels high, one per variation.
         """
-        lines = write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, generator=self.generator)
+        shape = shaped(thickness, slant, width)
+        lines = write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, **shape, generator=self.generator)
         return [self.files.png(line) for line in lines]
 
     @endpoint(LIGHT)
-    def same_hand(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> list[tuple[str, str]]:
+    def same_hand(
+        self,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> list[tuple[str, str]]:
         """All ten digits written with one noise vector: the style held fixed while the digit changes.
 
         Args:
             seed: 0 … 2**31−1; it names the hand (the noise vector); the same seed always writes the same row.
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             Ten captioned 28×28 PNGs, digits 0–9 in order.
         """
-        return self.captioned(style_row(seed, neatness=neatness, generator=self.generator))
+        shape = shaped(thickness, slant, width)
+        return self.captioned(style_row(seed, neatness=neatness, **shape, generator=self.generator))
 
     @endpoint(LIGHT)
     def morph_digit(
-        self, digit: int, seed: int, seed_to: int, frames: int = 10, neatness: float = DEFAULT_NEATNESS
+        self,
+        digit: int,
+        seed: int,
+        seed_to: int,
+        frames: int = 10,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
     ) -> tuple[list[str], str]:
         """One digit morphing from the style of `seed` to that of `seed_to` (spherical interpolation of the noise).
 
@@ -200,55 +261,129 @@ class Endpoints:
             seed_to: 0 … 2**31−1, the style of the last frame.
             frames: how many frames, 2–32.
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             The frames as 28×28 PNGs, and an animated GIF of them.
         """
-        strip = morph(digit, seed, seed_to, frames, neatness=neatness, generator=self.generator)
-        gif = self.files.save(gif_bytes(strip), f"morph_{digit}_{seed}_{seed_to}.gif")
-        return [self.files.png(frame) for frame in strip], gif
+        shape = shaped(thickness, slant, width)
+        strip = morph(digit, seed, seed_to, frames, neatness=neatness, **shape, generator=self.generator)
+        return self.strip_files(strip, f"morph_{digit}_{seed}_{seed_to}.gif")
 
     @endpoint(LIGHT)
-    def digits_picture(self, digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    def morph_digits(
+        self,
+        digit: int,
+        digit_to: int,
+        seed: int,
+        frames: int = 10,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> tuple[list[str], str]:
+        """One hand turning one digit into another: the hand of `seed` held, `digit` sliding into `digit_to`.
+
+        The frames in between are deliberately ambiguous digits, useful as hard test data.
+
+        Args:
+            digit: the first frame's digit, 0–9.
+            digit_to: the last frame's digit, 0–9.
+            seed: 0 … 2**31−1; it names the hand (as in same_hand).
+            frames: how many frames, 2–32.
+            neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
+
+        Returns:
+            The frames as 28×28 PNGs, and an animated GIF of them.
+        """
+        shape = shaped(thickness, slant, width)
+        strip = morph_digits(digit, digit_to, seed, frames, neatness=neatness, **shape, generator=self.generator)
+        return self.strip_files(strip, f"morph_{digit}_to_{digit_to}_{seed}.gif")
+
+    def strip_files(self, strip: np.ndarray, gif_name: str) -> tuple[list[str], str]:
+        """A morph's frames as PNGs, and its animated GIF."""
+        return [self.files.png(frame) for frame in strip], self.files.save(gif_bytes(strip), gif_name)
+
+    @endpoint(LIGHT)
+    def digits_picture(
+        self,
+        digit: int,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> str:
         """The five digits of `generate` as one picture: the tool to call when you want to see the digits.
 
         Args:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             One PNG: five handwritten images of the digit side by side, white ink on black, 4× enlarged.
         """
-        return self.files.png(upscale(grid(self.five(digit, seed, neatness), cols=GALLERY_SIZE), PICTURE_SCALE))
+        five = self.five(digit, seed, neatness, thickness, slant, width)
+        return self.files.png(upscale(grid(five, cols=GALLERY_SIZE), PICTURE_SCALE))
 
     @endpoint(LIGHT)
-    def number_picture(self, text: str, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    def number_picture(
+        self,
+        text: str,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> str:
         """A number written by hand, as one picture: the first of `number`'s five ways.
 
         Args:
             text: {text}
             seed: 0 … 2**31−1; the same text and seed always give the same writing.
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             One PNG of the handwritten number, white ink on black, 4× enlarged.
         """
-        (line,) = write_number(text, seed, n=1, neatness=neatness, generator=self.generator)
+        shape = shaped(thickness, slant, width)
+        (line,) = write_number(text, seed, n=1, neatness=neatness, **shape, generator=self.generator)
         return self.files.png(upscale(line, PICTURE_SCALE))
 
     @endpoint(LIGHT)
-    def hand_picture(self, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    def hand_picture(
+        self,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: float = 0.0,
+        slant: float = 0.0,
+        width: float = 0.0,
+    ) -> str:
         """The digits 0–9 written in one hand, as one picture (the row of `same_hand`).
 
         Args:
             seed: 0 … 2**31−1; it names the hand; the same seed always writes the same row.
             neatness: {neatness}
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             One PNG: the ten digits 0–9 side by side, white ink on black, 4× enlarged.
         """
-        row = style_row(seed, neatness=neatness, generator=self.generator)
+        row = style_row(seed, neatness=neatness, **shaped(thickness, slant, width), generator=self.generator)
         return self.files.png(upscale(grid(row, cols=10), PICTURE_SCALE))
 
     @endpoint(DATASET)
@@ -341,17 +476,22 @@ class Endpoints:
         return c.code, c.digit, round(c.confidence, 4), drawing, remade, self.captioned(row)
 
     @endpoint(LIGHT)
-    def write_in_style(self, code: str, text: str) -> str:
+    def write_in_style(
+        self, code: str, text: str, thickness: float = 0.0, slant: float = 0.0, width: float = 0.0
+    ) -> str:
         """A number written in a captured hand.
 
         Args:
             code: a style code from capture_style (it starts with "dg1.").
             text: up to 32 digits; spaces leave gaps (e.g. "2026").
+            thickness: {thickness}
+            slant: {slant}
+            width: {width}
 
         Returns:
             One PNG of the number in that hand, white ink on black, 4× enlarged.
         """
-        (line,) = write_number(text, code, n=1, generator=self.generator)
+        (line,) = write_number(text, code, n=1, **shaped(thickness, slant, width), generator=self.generator)
         return self.files.png(upscale(line, PICTURE_SCALE))
 
     @staticmethod

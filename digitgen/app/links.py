@@ -16,11 +16,14 @@ from typing import Any
 from digitgen.draw import DEFAULT_NEATNESS
 from digitgen.handwriting import check_number
 from digitgen.sample import check_digit, check_int, check_neatness, check_seed
+from digitgen.shape import CONTROLS, Shape
 
 TABS = {"digit": "Digit", "number": "Write a number", "hand": "Same hand, every digit", "morph": "Morph",
         "yours": "Your hand", "dataset": "Synthetic MNIST"}  # fmt: skip
 SLIDER_MAX_FRAMES = 32  # the Frames slider's top: a strip the page shows in a few rows (the library takes up to 64)
 NEATNESS_STEP = 0.05  # the Neatness slider's step
+SHAPE_STEP = 0.05  # the Thickness, Slant and Width sliders' step
+MORPHS = {"hand": "to another hand", "digit": "to another digit"}  # what a morph changes, and its label
 MAX_LENGTH = 40  # longer than any good value (a 32-character number, a float's repr)
 
 
@@ -36,6 +39,11 @@ class PageState:
     morph_digit: int = 7
     seed_to: int = 7
     frames: int = 10
+    thickness: float = 0.0
+    slant: float = 0.0
+    width: float = 0.0
+    morph_to: str = "hand"
+    digit_to: int = 1
 
 
 def whole(check: Callable[[object], int]) -> Callable[[str], int]:
@@ -57,26 +65,41 @@ def parse_tab(text: str) -> str:
     return text
 
 
-def parse_neatness(text: str) -> float:
-    """The exact number the slider had (so the link redraws the same bits), on one of its steps."""
-    try:
-        value = check_neatness(float(text))
-    except ValueError:
-        raise ValueError(f"neatness must be a number from 0 to 1, got {text!r}") from None
-    if not math.isclose(value / NEATNESS_STEP, round(value / NEATNESS_STEP), abs_tol=1e-6):
-        raise ValueError(f"neatness moves in steps of {NEATNESS_STEP}, got {text!r}")
-    return value
+def on_slider(name: str, check: Callable[[float], object], allowed: str, step: float) -> Callable[[str], float]:
+    """A parser for a slider's value: the exact number the slider had (so the link redraws the same
+    bits), allowed by ``check`` and on one of the slider's steps."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+            check(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a number from {allowed}, got {text!r}") from None
+        if not math.isclose(value / step, round(value / step), abs_tol=1e-6):
+            raise ValueError(f"{name} moves in steps of {step}, got {text!r}")
+        return value
+
+    return parse
+
+
+def parse_morph(text: str) -> str:
+    if text not in MORPHS:
+        raise ValueError(f"a morph goes to another {' or '.join(MORPHS)}, got {text!r}")
+    return text
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
     "tab": parse_tab,
     "digit": whole(check_digit),
     "seed": whole(check_seed),
-    "neatness": parse_neatness,
+    "neatness": on_slider("neatness", check_neatness, "0 to 1", NEATNESS_STEP),
     "text": check_number,
     "morph_digit": whole(check_digit),
     "seed_to": whole(check_seed),
     "frames": whole(lambda n: check_int(n, "frames", 2, SLIDER_MAX_FRAMES)),
+    **{name: on_slider(name, lambda v, n=name: Shape(**{n: v}), "-1 to 1", SHAPE_STEP) for name in CONTROLS},
+    "morph_to": parse_morph,
+    "digit_to": whole(check_digit),
 }
 FIELDS = list(PARSERS)  # the order of the controls handed to the page's scripts
 

@@ -21,7 +21,18 @@ from digitgen.sample import MAX_SEED
 
 from .endpoints import CAPTURE, DATASET, DATASET_MAX_PER_DIGIT, GALLERY_SIZE, LIGHT, Endpoints
 from .files import HandedOutFiles
-from .links import COPY_JS, FIELDS, KEEP_CURRENT_JS, NEATNESS_STEP, SLIDER_MAX_FRAMES, TABS, PageState, from_query
+from .links import (
+    COPY_JS,
+    FIELDS,
+    KEEP_CURRENT_JS,
+    MORPHS,
+    NEATNESS_STEP,
+    SHAPE_STEP,
+    SLIDER_MAX_FRAMES,
+    TABS,
+    PageState,
+    from_query,
+)
 
 SHOWN = PageState()  # what the page shows before a link or a click changes it (a link's defaults)
 CSS = (Path(__file__).parent / "style.css").read_text()
@@ -62,18 +73,18 @@ def open_link(request: gr.Request) -> tuple:
     return (tab, *controls, gr.Markdown(note, visible=bool(note)))
 
 
-def digit_picker(value: int) -> gr.Radio:
-    picker = gr.Radio(list(range(10)), value=value, label="Digit")
+def digit_picker(value: int, label: str = "Digit", visible: bool = True) -> gr.Radio:
+    picker = gr.Radio(list(range(10)), value=value, label=label, visible=visible)
     # Gradio 6.31 declares every Radio's value a string, so MCP clients refused to send 7 (and the
     # Radio refuses "7"): declare what it takes, whole numbers.
-    picker.api_info = lambda: {"type": "integer", "enum": list(range(10)), "title": "Digit"}
+    picker.api_info = lambda: {"type": "integer", "enum": list(range(10)), "title": label}
     return picker
 
 
-def seed_slider(label: str, value: int, elem_id: str | None = None) -> gr.Slider:
+def seed_slider(label: str, value: int, elem_id: str | None = None, visible: bool = True) -> gr.Slider:
     # precision=None: the library checks for a whole number itself, so an API call with 3.5 or
     # NaN is refused with a message instead of being rounded to another seed.
-    return gr.Slider(0, MAX_SEED, value=value, step=1, precision=None, label=label, elem_id=elem_id)
+    return gr.Slider(0, MAX_SEED, value=value, step=1, precision=None, label=label, elem_id=elem_id, visible=visible)
 
 
 def gallery(label: str, columns: int, elem_id: str | None = None) -> gr.Gallery:
@@ -101,17 +112,28 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
     """
     api = Endpoints(generator, files or HandedOutFiles.from_environment())
 
+    def morph_either(
+        morph_to: str, digit: int, digit_to: int, seed: int, seed_to: int, frames: int, neatness: float, *shape: float
+    ) -> tuple[list[str], str]:
+        """The Morph tab's strip: to another hand (`seed_to`), or to another digit (`digit_to`)."""
+        if morph_to == "digit":
+            return api.morph_digits(digit, digit_to, seed, frames, neatness, *shape)
+        return api.morph_digit(digit, seed, seed_to, frames, neatness, *shape)
+
     def show_link(
-        tab: str, digit: int, seed: int, neatness: float, text: str, morph_from: int, seed_to: int, frames: int
-    ) -> tuple:
+        tab: str, digit: int, seed: int, neatness: float, text: str, morph_from: int, seed_to: int, frames: int,
+        thickness: float, slant: float, width: float, morph_to: str, digit_to: int,
+    ) -> tuple:  # fmt: skip
         """What a link's tab shows: the digits always (the first tab), and the open tab's result."""
-        skip = gr.skip()
+        skip, shape = gr.skip(), (thickness, slant, width)
         shown = {
-            "number": lambda: (api.number(text, seed, neatness), skip, skip, skip),
-            "hand": lambda: (skip, api.same_hand(seed, neatness), skip, skip),
-            "morph": lambda: (skip, skip, *api.morph_digit(morph_from, seed, seed_to, frames, neatness)),
-        }
-        return api.generate(digit, seed, neatness), *shown.get(tab, lambda: (skip,) * 4)()
+            "number": lambda: (api.number(text, seed, neatness, *shape), skip, skip, skip),
+            "hand": lambda: (skip, api.same_hand(seed, neatness, *shape), skip, skip),
+            "morph": lambda: (
+                skip, skip, *morph_either(morph_to, morph_from, digit_to, seed, seed_to, frames, neatness, *shape)
+            ),
+        }  # fmt: skip
+        return api.generate(digit, seed, neatness, *shape), *shown.get(tab, lambda: (skip,) * 4)()
 
     with gr.Blocks(title="digitgen · handwritten digits") as demo:  # no delete_cache: files.py sweeps
         gr.Markdown(
@@ -129,6 +151,16 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 dice = gr.Button("🎲 Random", size="md")
                 copy_link = gr.Button("🔗 Copy link", size="md", elem_id="copy-link")
             neatness = gr.Slider(0, 1, value=SHOWN.neatness, step=NEATNESS_STEP, label="Neatness (wild → neat)")
+        with gr.Row(elem_id="shape"):
+            shape = [
+                gr.Slider(-1, 1, value=getattr(SHOWN, name), step=SHAPE_STEP, label=label, elem_id=name)
+                for name, label in (
+                    ("thickness", "Thickness (thin → thick)"),
+                    ("slant", "Slant (leaning left → right)"),
+                    ("width", "Width (narrow → wide)"),
+                )
+            ]
+            thickness, slant, width = shape
         tab_shown = gr.Textbox(SHOWN.tab, visible=False)  # the open tab's id, for links
 
         with gr.Tabs() as tabs:
@@ -148,9 +180,16 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 hand = gr.Button("Write 0–9 in one hand", variant="primary")
                 hand_out = gallery("One noise vector, ten digits", 10, elem_id="same-hand")
             with gr.Tab(TABS["morph"], id="morph") as morph_tab:
+                morph_to = gr.Radio(
+                    [(label, value) for value, label in MORPHS.items()],
+                    value=SHOWN.morph_to,
+                    label="Morph",
+                    elem_id="morph-to",
+                )
                 with gr.Row():
                     morph_digit_in = digit_picker(SHOWN.morph_digit)
-                    seed_to = seed_slider("Morph to seed", SHOWN.seed_to)
+                    seed_to = seed_slider("Morph to seed", SHOWN.seed_to, visible=SHOWN.morph_to == "hand")
+                    digit_to = digit_picker(SHOWN.digit_to, "Morph to digit", visible=SHOWN.morph_to == "digit")
                     frames = gr.Slider(2, SLIDER_MAX_FRAMES, value=SHOWN.frames, step=1, precision=None, label="Frames")
                 morph_go = gr.Button("Morph", variant="primary")
                 morph_out = gallery("Frames", 10, elem_id="frames")
@@ -211,14 +250,14 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 )
         gr.Markdown(f"<small>Model: {summary(generator.config)} · {weights_label(generator)}</small>")
 
-        digit_inputs = [digit, seed, neatness]
-        morph_inputs = [morph_digit_in, seed, seed_to, frames, neatness]
+        digit_inputs = [digit, seed, neatness, *shape]
+        morph_inputs = [morph_to, morph_digit_in, digit_to, seed, seed_to, frames, neatness, *shape]
         captured_shown = [yours, remade, drawn_digit, said, hand_row, code, hand_zip]
         go.click(api.generate, digit_inputs, digits_out, api_name="generate", **LIGHT.queue).then(
             api.export, digit_inputs, [grid_file, zip_file], api_name="export", **LIGHT.queue
         )
         gr.on(
-            [digit.change, seed.change, neatness.change],
+            [digit.change, seed.change, neatness.change, *(control.change for control in shape)],
             api.generate,
             digit_inputs,
             digits_out,
@@ -231,7 +270,19 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         next_seed.click(None, seed, seed, js=f"(s) => Math.min({MAX_SEED}, Math.round(s) + 1)")
 
         # Links: open on the link's state, keep the address current, copy it.
-        shown_by_link = [tab_shown, digit, seed, neatness, text, morph_digit_in, seed_to, frames]  # links.FIELDS
+        shown_by_link = [
+            tab_shown,
+            digit,
+            seed,
+            neatness,
+            text,
+            morph_digit_in,
+            seed_to,
+            frames,
+            *shape,
+            morph_to,
+            digit_to,
+        ]
         opened_by_link = (
             demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private")
             .then(
@@ -258,10 +309,11 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             return lambda shown, *args: (gr.skip(),) * outputs if shown else fill(*args)
 
         opened = {"api_visibility": "private", "trigger_mode": "once"}
-        number_tab.select(first(api.number), [number_out, text, seed, neatness], number_out, **opened, **LIGHT.queue)
-        hand_tab.select(first(api.same_hand), [hand_out, seed, neatness], hand_out, **opened, **LIGHT.queue)
+        number_inputs, hand_inputs = [text, seed, neatness, *shape], [seed, neatness, *shape]
+        number_tab.select(first(api.number), [number_out, *number_inputs], number_out, **opened, **LIGHT.queue)
+        hand_tab.select(first(api.same_hand), [hand_out, *hand_inputs], hand_out, **opened, **LIGHT.queue)
         morph_tab.select(
-            first(api.morph_digit, 2), [morph_out, *morph_inputs], [morph_out, morph_gif], **opened, **LIGHT.queue
+            first(morph_either, 2), [morph_out, *morph_inputs], [morph_out, morph_gif], **opened, **LIGHT.queue
         )
         yours_tab.select(first(api.example_capture, 7), hand_row, captured_shown, **opened, **CAPTURE.queue)
         dataset_inputs = [per_digit, seed, neatness]
@@ -285,16 +337,24 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         ).then(None, js=READY_TO_DRAW_JS)
         gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
         copy_link.click(None, shown_by_link, None, js=COPY_JS)
-        write.click(api.number, [text, seed, neatness], number_out, api_name="write_number", **LIGHT.queue)
-        text.submit(api.number, [text, seed, neatness], number_out, api_visibility="private", **LIGHT.queue)
-        hand.click(api.same_hand, [seed, neatness], hand_out, api_name="same_hand", **LIGHT.queue)
-        morph_go.click(api.morph_digit, morph_inputs, [morph_out, morph_gif], api_name="morph", **LIGHT.queue)
+        write.click(api.number, number_inputs, number_out, api_name="write_number", **LIGHT.queue)
+        text.submit(api.number, number_inputs, number_out, api_visibility="private", **LIGHT.queue)
+        hand.click(api.same_hand, hand_inputs, hand_out, api_name="same_hand", **LIGHT.queue)
+        morphed = [morph_out, morph_gif]
+        morph_go.click(morph_either, morph_inputs, morphed, api_visibility="private", **LIGHT.queue)
+        morph_to.change(
+            lambda to: (gr.update(visible=to == "hand"), gr.update(visible=to == "digit")),
+            morph_to,
+            [seed_to, digit_to],
+            api_visibility="private",
+            queue=False,
+        )
 
         capture_go.click(api.capture_sketch, canvas, captured_shown, api_visibility="private", **CAPTURE.queue)
         drawn_digit.input(
             api.capture_sketch, [canvas, drawn_digit], captured_shown, api_visibility="private", **CAPTURE.queue
         )
-        in_style = [code, hand_text]
+        in_style = [code, hand_text, *shape]
         hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
         hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)
         dataset_go.click(api.make_dataset, dataset_inputs, dataset_file, api_name="dataset", **DATASET.queue).then(
@@ -311,8 +371,12 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             captured = [gr.Textbox(), gr.Number(), gr.Number(), gr.Image(type="filepath"), gr.Image(type="filepath")]
             captured_row = gr.Gallery(format="png")
         agent_call.click(api.digits_picture, digit_inputs, picture, api_name="digits_picture", **LIGHT.queue)
-        agent_call.click(api.number_picture, [text, seed, neatness], picture, api_name="number_picture", **LIGHT.queue)
-        agent_call.click(api.hand_picture, [seed, neatness], picture, api_name="hand_picture", **LIGHT.queue)
+        agent_call.click(api.number_picture, number_inputs, picture, api_name="number_picture", **LIGHT.queue)
+        agent_call.click(api.hand_picture, hand_inputs, picture, api_name="hand_picture", **LIGHT.queue)
+        hand_morph = [morph_digit_in, seed, seed_to, frames, neatness, *shape]
+        agent_call.click(api.morph_digit, hand_morph, morphed, api_name="morph", **LIGHT.queue)
+        digit_morph = [morph_digit_in, digit_to, seed, frames, neatness, *shape]
+        agent_call.click(api.morph_digits, digit_morph, morphed, api_name="morph_digits", **LIGHT.queue)
         agent_call.click(
             api.capture_style, [upload, upload_digit], [*captured, captured_row], api_name="capture_style",
             **CAPTURE.queue,

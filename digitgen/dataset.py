@@ -9,8 +9,13 @@ default both splits (test at MNIST's ratio: one sixth of train, ``--test-per-dig
 * ``npz``: ``DIR/<split>.npz`` holding ``images`` (uint8 ``(N, 28, 28)``) and ``labels``;
 * ``png``: ``DIR/<split>/<digit>/<index>.png``, one 28 × 28 file per digit.
 
+``--thickness -1:1`` (and ``--slant``, ``--width``) spreads the digits evenly over a range of a
+shape control (:mod:`digitgen.shape`), and ``--morphometrics`` measures every digit as Morpho-MNIST
+does, into ``DIR/<split>-morphometrics.csv`` (index, label, the controls it was drawn with, area,
+length, thickness, slant, width, height) and, for ``npz``, the arrays ``morphometrics`` and
+``controls``: a shifted test set (only thick digits, only slanted ones) says what is in it.
 Beside it, ``datasheet.json`` and ``README.md`` say what made it: the generator and its meter
-figures, the seed, the neatness, the command and the counts. The same arguments and weights give
+figures, the seed, the neatness, the ranges, the command and the counts. The same arguments and weights give
 byte-identical files; digits are drawn and written in chunks, so memory stays flat at any size.
 """
 
@@ -38,7 +43,9 @@ from .hub import load_generator, weights_label
 from .images import png_bytes
 from .layout import IMAGE_SIZE, NUM_CLASSES
 from .models import Generator
+from .morphometrics import ATTRIBUTES, measure
 from .sample import check_int, check_neatness, check_seed
+from .shape import CONTROLS, parse_range, shaped
 
 FORMATS = ("idx", "npz", "png")
 SPLITS = {"train": "train", "test": "t10k"}  # the split's name in MNIST's file names
@@ -53,6 +60,8 @@ def shuffled_labels(per_digit: int, seed: int) -> torch.Tensor:
 
 
 TEST_STREAM = 0x7E57_0000  # flips bits of the seed for the test split's noise
+SHAPE_STREAM = 0x5A_0000  # and these for the shape controls' draws, so the noise stream is the same with or without
+Ranges = dict[str, tuple[float, float]]  # a shape control's name → (low, high), each within -1 … 1
 
 
 def stream_seed(seed: int, split: str) -> int:
@@ -64,17 +73,29 @@ def stream_seed(seed: int, split: str) -> int:
 
 
 def digits(
-    generator: Generator, per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNESS, split: str = "train"
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The split's (images, labels) in chunks of :data:`CHUNK`: uint8 ``(n, 28, 28)`` and uint8 ``(n,)``.
+    generator: Generator,
+    per_digit: int,
+    seed: int = 0,
+    neatness: float = DEFAULT_NEATNESS,
+    split: str = "train",
+    ranges: Ranges | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The split's (images, labels, controls) in chunks of :data:`CHUNK`: uint8 ``(n, 28, 28)``, uint8
+    ``(n,)`` and the shape controls each digit was drawn with, float32 ``(n, 3)`` (0 outside ``ranges``).
 
-    One noise stream, seeded once and read chunk after chunk, so the set depends on the seed alone.
+    One noise stream, seeded once and read chunk after chunk, so the set depends on the seed alone;
+    the controls, uniform over their ranges, come from a stream of their own.
     """
     labels = shuffled_labels(per_digit, stream_seed(seed, split))
     stream = torch.Generator().manual_seed(stream_seed(seed, split))
+    spread = torch.Generator().manual_seed(stream_seed(seed, split) ^ SHAPE_STREAM)
+    low, high = (torch.tensor([(ranges or {}).get(name, (0.0, 0.0))[end] for name in CONTROLS]) for end in (0, 1))
     for start in range(0, len(labels), CHUNK):
         y = labels[start : start + CHUNK]
-        yield pixels(generator, y, noise_from(stream, generator.z_dim, len(y), neatness)), y.numpy().astype(np.uint8)
+        z = noise_from(stream, generator.z_dim, len(y), neatness)
+        controls = low + (high - low) * torch.rand(len(y), len(CONTROLS), generator=spread)
+        images = pixels(generator, y, shaped(generator, y, z, controls))
+        yield images, y.numpy().astype(np.uint8), controls.numpy()
 
 
 def first_digits(
@@ -86,7 +107,7 @@ def first_digits(
     first chunk is drawn whole (at most :data:`CHUNK` digits) and cut.
     """
     per_digit, seed = check_int(per_digit, "per_digit", 1, MAX_PER_DIGIT), check_seed(seed)
-    images, labels = next(digits(generator, per_digit, seed, check_neatness(neatness)))
+    images, labels, _ = next(digits(generator, per_digit, seed, check_neatness(neatness)))
     return images[:n], labels[:n]
 
 
@@ -104,7 +125,7 @@ def write_idx(folder: Path, split: str, count: int, chunks: Iterator[tuple[np.nd
     with paths[0].open("wb") as images, paths[1].open("wb") as labels:
         images.write(idx_header("images", count))
         labels.write(idx_header("labels", count))
-        for x, y in chunks:
+        for x, y, _ in chunks:
             images.write(x.tobytes())
             labels.write(y.tobytes())
     return paths
@@ -117,7 +138,7 @@ def write_npz(folder: Path, split: str, count: int, chunks: Iterator[tuple[np.nd
         images = np.lib.format.open_memmap(f"{staging}/images.npy", "w+", np.uint8, (count, IMAGE_SIZE, IMAGE_SIZE))
         labels = np.lib.format.open_memmap(f"{staging}/labels.npy", "w+", np.uint8, (count,))
         done = 0
-        for x, y in chunks:
+        for x, y, _ in chunks:
             images[done : done + len(y)], labels[done : done + len(y)] = x, y
             done += len(y)
         images.flush(), labels.flush()
@@ -133,7 +154,7 @@ def write_png(folder: Path, split: str, count: int, chunks: Iterator[tuple[np.nd
     for d in range(NUM_CLASSES):
         (root / str(d)).mkdir(parents=True, exist_ok=True)
     width, index = len(str(count - 1)), 0
-    for x, y in chunks:
+    for x, y, _ in chunks:
         for image, label in zip(x, y, strict=True):
             (root / str(label) / f"{index:0{width}d}.png").write_bytes(png_bytes(image))
             index += 1
@@ -143,10 +164,36 @@ def write_png(folder: Path, split: str, count: int, chunks: Iterator[tuple[np.nd
 WRITERS: dict[str, Callable[..., list[Path]]] = {"idx": write_idx, "npz": write_npz, "png": write_png}
 
 
-def counted(chunks: Iterator[tuple[np.ndarray, np.ndarray]], bar: tqdm) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    for x, y in chunks:
-        yield x, y
+Chunks = Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def counted(chunks: Chunks, bar: tqdm) -> Chunks:
+    for x, y, c in chunks:
+        yield x, y, c
         bar.update(len(y))
+
+
+def measured(chunks: Chunks, table: list[np.ndarray]) -> Chunks:
+    """The chunks as they pass, each digit's label, controls and morphometrics added to ``table``."""
+    for x, y, c in chunks:
+        m = measure(x)
+        table.append(np.column_stack([y, c, *(m[name] for name in ATTRIBUTES)]))
+        yield x, y, c
+
+
+def write_morphometrics(folder: Path, split: str, table: np.ndarray, npz: Path | None) -> Path:
+    """The table as Morpho-MNIST's CSV (with the label and controls), and into the split's npz if there is one."""
+    path = folder / f"{split}-morphometrics.csv"
+    header = ["index", "label", *(f"{name}_control" for name in CONTROLS), *ATTRIBUTES]
+    rows = np.column_stack([np.arange(len(table)), table])
+    formats = ["%d", "%d", *["%.2f"] * len(CONTROLS), *["%.4f"] * len(ATTRIBUTES)]
+    np.savetxt(path, rows, fmt=formats, delimiter=",", header=",".join(header), comments="")
+    if npz is not None:
+        with zipfile.ZipFile(npz, "a", zipfile.ZIP_STORED) as zf:
+            for name, array in (("controls", table[:, 1:4]), ("morphometrics", table[:, 4:])):
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, array.astype(np.float32))
+    return path
 
 
 def plan(per_digit: object, split: str, fmt: str, test_per_digit: object = None, max_per_digit: int = MAX_PER_DIGIT):
@@ -223,14 +270,23 @@ def write_dataset(
     fmt: str = "idx",
     seed: int = 0,
     neatness: float = DEFAULT_NEATNESS,
+    ranges: Ranges | None = None,
+    morphometrics: bool = False,
     generator: Generator | None = None,
     command: str | None = None,
     max_per_digit: int = MAX_PER_DIGIT,
     progress: bool = True,
 ) -> list[Path]:
-    """Write a balanced, shuffled synthetic set and its datasheet under ``out``; returns the paths written."""
+    """Write a balanced, shuffled synthetic set and its datasheet under ``out``; returns the paths written.
+
+    ``ranges`` spreads the digits over shape controls' ranges (``{"thickness": (0.5, 1)}``);
+    ``morphometrics`` measures every digit into ``<split>-morphometrics.csv`` (and the npz).
+    """
     splits = plan(per_digit, split, fmt, test_per_digit, max_per_digit)
     seed, neatness = check_seed(seed), check_neatness(neatness)
+    ranges = {name: parse_range(name, f"{low}:{high}") for name, (low, high) in (ranges or {}).items()}
+    if set(ranges) - set(CONTROLS):
+        raise ValueError(f"the shape controls are {', '.join(CONTROLS)}; got {', '.join(sorted(ranges))}")
     folder = Path(out).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -241,12 +297,19 @@ def write_dataset(
     paths: list[Path] = []
     for name, n in splits.items():
         with tqdm(total=n * NUM_CLASSES, unit="digit", desc=f"{name} ({fmt})", disable=not progress) as bar:
-            chunks = counted(digits(g, n, seed, neatness, name), bar)
-            paths += WRITERS[fmt](folder, name, n * NUM_CLASSES, chunks)
+            chunks, table = counted(digits(g, n, seed, neatness, name, ranges), bar), []
+            written = WRITERS[fmt](folder, name, n * NUM_CLASSES, measured(chunks, table) if morphometrics else chunks)
+            if morphometrics:
+                written.append(
+                    write_morphometrics(folder, name, np.concatenate(table), written[0] if fmt == "npz" else None)
+                )
+            paths += written
     command = (
         command or f"python -m digitgen.dataset --per-digit {per_digit} --split {split} --format {fmt} --seed {seed}"
     )
     sheet = datasheet(g, splits, fmt, seed, neatness, command)
+    sheet["shape_ranges"] = {name: list(r) for name, r in ranges.items()}  # uniform over each; the rest at 0
+    sheet["morphometrics"] = [f"{name}-morphometrics.csv" for name in splits] if morphometrics else None
     (folder / "datasheet.json").write_text(json.dumps(sheet, indent=1) + "\n")
     (folder / "README.md").write_text(datasheet_readme(sheet))
     return [*paths, folder / "datasheet.json", folder / "README.md"]
@@ -274,6 +337,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="idx", choices=FORMATS, help="idx: MNIST's own files (torchvision's layout)")
     p.add_argument("--seed", type=int, default=0, help="0 ... 2**31-1; the same seed writes the same set")
     p.add_argument("--neatness", type=float, default=DEFAULT_NEATNESS, help="0 (wild, default) ... 1 (neat)")
+    for name in CONTROLS:
+        p.add_argument(f"--{name}", metavar="LOW:HIGH", help=f"spread the digits' {name} over this range of -1 ... 1")
+    p.add_argument(
+        "--morphometrics",
+        action="store_true",
+        help="measure every digit into SPLIT-morphometrics.csv (on with a range)",
+    )
     p.add_argument("--model", default=None, help="Hub repo id or local folder (default: $DIGITGEN_MODEL or shipped)")
     return p
 
@@ -283,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     a = parser().parse_args(argv)
     try:
         plan(a.per_digit, a.split, a.format, a.test_per_digit)  # refuse bad sizes before loading weights
+        ranges = {name: parse_range(name, getattr(a, name)) for name in CONTROLS if getattr(a, name) is not None}
         command = shlex.join(["python", "-m", "digitgen.dataset", *argv])
         paths = write_dataset(
             a.out,
@@ -292,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
             fmt=a.format,
             seed=a.seed,
             neatness=a.neatness,
+            ranges=ranges,
+            morphometrics=a.morphometrics or bool(ranges),
             generator=load_generator(a.model),
             command=command,
         )

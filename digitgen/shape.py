@@ -44,6 +44,20 @@ MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 
 
+def parse_range(name: str, text: str) -> tuple[float, float]:
+    """A control's range written ``LOW:HIGH`` (``-1:1``, ``0.5:1``), or one value; ValueError with a sentence."""
+    parts = str(text).split(":")
+    try:
+        low, high = (float(parts[0]), float(parts[-1])) if len(parts) <= 2 else (math.nan, math.nan)
+    except ValueError:
+        low = high = math.nan
+    if not (-1 <= low <= 1 and -1 <= high <= 1):
+        raise ValueError(f"{name} takes a range LOW:HIGH within -1 … 1 (e.g. -1:1), or one value; got {text!r}")
+    if low > high:
+        raise ValueError(f"{name}'s range {text!r} is written backwards: write {parts[-1]}:{parts[0]}")
+    return low, high
+
+
 @dataclass(frozen=True)
 class Shape:
     """The three controls, each from −1 to 1; 0 leaves the digit as the hand draws it."""
@@ -78,12 +92,15 @@ class ShapeDirections(nn.Module):
     def config(self) -> dict[str, object]:
         return {"z_dim": self.z_dim, "generator": self.generator, "fit": self.fit}
 
-    def shift(self, digits: torch.Tensor, shape: Shape) -> torch.Tensor:
-        """The noise's move under ``shape`` for each digit ``(n,)``, or blend of digits ``(n, 10)``: ``(n, z_dim)``."""
-        c = shape.values
-        side = (c > 0).long()  # 0: the −1 step, 1: the +1 step
-        per_digit = (c.abs()[None, :, None] * self.steps[:, torch.arange(len(CONTROLS)), side]).sum(1)
-        return digits @ per_digit if digits.is_floating_point() else per_digit[digits]
+    def shift(self, digits: torch.Tensor, controls: torch.Tensor) -> torch.Tensor:
+        """The noise's move for each digit ``(n,)``, or blend of digits ``(n, 10)``, under the controls:
+        one setting ``(3,)`` (a :attr:`Shape.values`) for all, or one per digit ``(n, 3)``: ``(n, z_dim)``."""
+        steps = (
+            self.steps[digits] if not digits.is_floating_point() else torch.einsum("nk,kcsz->ncsz", digits, self.steps)
+        )
+        c = controls.expand(len(steps), len(CONTROLS))
+        side = (c > 0).long()[:, :, None, None].expand(-1, -1, 1, self.z_dim)  # 0: the −1 step, 1: the +1 step
+        return (c.abs()[:, :, None] * steps.gather(2, side).squeeze(2)).sum(1)
 
     def save(self, folder: str | Path) -> None:
         """``model.safetensors`` and ``config.json`` in ``folder`` (a generator's ``shape/``)."""
@@ -105,9 +122,11 @@ def load_directions(generator: Generator) -> ShapeDirections | None:
     return None if source is None else cached_directions(str(source), fingerprint(generator).hex())
 
 
-def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape) -> torch.Tensor:
-    """The noise ``z`` moved by ``shape`` for each of ``digits``; ``z`` itself when every control is 0."""
-    if not shape:
+def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape | torch.Tensor) -> torch.Tensor:
+    """The noise ``z`` moved for each of ``digits`` by ``shape``, or by one checked setting per digit ``(n, 3)``;
+    ``z`` itself when every control is 0."""
+    controls = shape.values if isinstance(shape, Shape) else shape
+    if not controls.any():
         return z
     directions = load_directions(generator)
     if directions is None:
@@ -115,7 +134,7 @@ def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: S
             "these weights have no shape controls yet: make them with `digitgen shape --model FOLDER` "
             "(or leave thickness, slant and width at 0)"
         )
-    return z + directions.shift(digits, shape)
+    return z + directions.shift(digits, controls)
 
 
 def attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:

@@ -14,6 +14,7 @@ from PIL import Image
 from digitgen import load_generator
 from digitgen.classifier import read_images
 from digitgen.dataset import first_digits, write_dataset
+from digitgen.dataset import main as dataset_main
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +108,47 @@ def test_an_unwritable_folder_is_one_sentence(tmp_path, generator):
     blocker.write_text("not a folder")
     with pytest.raises(ValueError, match="cannot write to .*a-file/set"):
         write_dataset(blocker / "set", 5, generator=generator, progress=False)
+
+
+def test_a_set_spread_over_a_shape_range_says_what_is_in_it(tmp_path):
+    """Only thick digits: every digit drawn with thickness in 0.5 … 1, each measured beside its label."""
+    from digitgen.morphometrics import ATTRIBUTES
+
+    write_dataset(tmp_path / "thick", 20, split="test", fmt="npz", ranges={"thickness": (0.5, 1)}, morphometrics=True)
+    write_dataset(tmp_path / "thin", 20, split="test", fmt="npz", ranges={"thickness": (-1, -0.5)}, morphometrics=True)
+    tables = {}
+    for name in ("thick", "thin"):
+        rows = np.genfromtxt(tmp_path / name / "test-morphometrics.csv", delimiter=",", names=True)
+        assert len(rows) == 200 and list(rows.dtype.names)[-6:] == list(ATTRIBUTES)
+        with np.load(tmp_path / name / "test.npz") as npz:
+            assert np.array_equal(npz["labels"], rows["label"].astype(np.uint8))
+            assert np.allclose(npz["morphometrics"][:, 2], rows["thickness"], atol=1e-3)
+            assert npz["controls"].shape == (200, 3)
+        tables[name] = rows
+    assert tables["thick"]["thickness_control"].min() >= 0.5 and tables["thick"]["thickness_control"].max() <= 1
+    assert np.all(tables["thick"]["slant_control"] == 0)
+    assert np.nanmean(tables["thick"]["thickness"]) > np.nanmean(tables["thin"]["thickness"]) + 1.0
+    sheet = json.loads((tmp_path / "thick" / "datasheet.json").read_text())
+    assert sheet["shape_ranges"] == {"thickness": [0.5, 1.0]} and sheet["morphometrics"] == ["test-morphometrics.csv"]
+
+
+def test_without_ranges_the_set_is_what_it_always_was(tmp_path):
+    write_dataset(tmp_path / "a", 5, split="test", fmt="npz")
+    write_dataset(tmp_path / "b", 5, split="test", fmt="npz", morphometrics=True)
+    with np.load(tmp_path / "a" / "test.npz") as a, np.load(tmp_path / "b" / "test.npz") as b:
+        assert np.array_equal(a["images"], b["images"]) and "morphometrics" in b and "morphometrics" not in a
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1:-1", "written backwards: write -1:1"),
+        ("0:3", "within -1 … 1"),
+        ("nan", "within -1 … 1"),
+        ("a:b", "LOW:HIGH"),
+    ],
+)
+def test_a_bad_range_is_one_sentence(tmp_path, capsys, text, message):
+    with pytest.raises(SystemExit) as exit_status:
+        dataset_main(["--per-digit", "2", "--out", str(tmp_path), "--slant", text])
+    assert exit_status.value.code == 2 and message in capsys.readouterr().err

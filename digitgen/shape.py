@@ -155,7 +155,8 @@ def directions_for(
     scaled = (a - mean) / sd
     w = np.linalg.solve(zs.T @ zs + 10.0 * np.eye(zs.shape[1]), zs.T @ scaled)  # ridge: attributes ≈ z·w
     r2 = 1 - ((zs @ w - scaled) ** 2).mean(0)
-    unit = torch.from_numpy(w @ np.linalg.inv(w.T @ w)).float().T  # (3, z_dim): +1 sd of one, 0 of the others
+    gram = w.T @ w + 1e-9 * np.eye(len(CONTROLS))  # (a whisker of ridge for weights barely trained)
+    unit = torch.from_numpy(w @ np.linalg.inv(gram)).float().T  # (3, z_dim): +1 sd of one, 0 of the others
     low, high = np.percentile(a, 5, axis=0), np.percentile(a, 95, axis=0)
     targets = np.stack([low - MARGIN * (high - low), high + MARGIN * (high - low)], axis=1)  # (3, 2)
 

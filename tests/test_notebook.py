@@ -96,6 +96,8 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
             "SUBSET": 1280,
             "EVAL_N": 20,
             "ENCODER_STEPS": 3,
+            "SHAPE_SAMPLES": 60,
+            "SHAPE_HANDS": 8,
             "DATA_ROOT": str(data_root),
             "OUT_DIR": str(out),
             "GRID_EVERY": 1,
@@ -108,6 +110,7 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
     )
     shipped = site / "digitgen" / "weights" / "generator"
     assert (shipped / "model.safetensors").is_file() and (shipped / "encoder" / "model.safetensors").is_file()
+    assert (shipped / "shape" / "model.safetensors").is_file()
     assert (site / "digitgen" / "app" / "style.css").is_file()  # installed with the package's own files
     assert not (site / "torch").exists()  # the preinstalled torch was left alone
     assert f"from {site}/digitgen/__init__.py" in executed.read_text()
@@ -127,5 +130,7 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
     assert "release targets still unmet: [" in executed.read_text()  # one epoch of 1,280 digits: far from them
     images = generate(4, 1, generator=load_folder(export))
     assert images.shape == (5, 28, 28) and images.std() > 5
+    assert (export / "shape" / "model.safetensors").is_file()
+    assert generate(4, 1, generator=load_generator(export), thickness=1).shape == (5, 28, 28)  # its own directions
     exported = load_generator(export)
     assert load_encoder(exported).generator == fingerprint(exported).hex()  # the encoder of these weights

@@ -21,18 +21,17 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_model
 from torch import nn
 
-from .hub import SHIPPED, load_companion, load_generator, looks_local
+from .hub import SHIPPED, Companion, load_companion, load_generator, looks_local
 from .layout import NUM_CLASSES
-from .models import WEIGHTS_NAME, Generator
+from .models import Generator
 from .style import BOUND, fingerprint
 
 FOLDER = "encoder"  # inside the generator's folder or Hub repository
 
 
-class StyleEncoder(nn.Module):
+class StyleEncoder(Companion):
     """``E(image, digit) -> z``: a small CNN over the image, one linear head per digit."""
 
     def __init__(self, z_dim: int = 64, width: int = 32, generator: str = ""):
@@ -62,17 +61,10 @@ class StyleEncoder(nn.Module):
         per_digit = self.heads(self.features(images)).view(-1, NUM_CLASSES, self.z_dim)
         return per_digit[torch.arange(len(digits)), digits]
 
-    def save(self, folder: str | Path) -> None:
-        """``model.safetensors`` and ``config.json`` in ``folder`` (a generator's ``encoder/``)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_model(self, str(folder / WEIGHTS_NAME))
-        (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
-
 
 @functools.cache
 def cached_encoder(source: str, weights_fingerprint: str) -> StyleEncoder | None:
-    return load_companion(source, FOLDER, lambda c: StyleEncoder(**c), weights_fingerprint, "capture searches instead")
+    return load_companion(source, FOLDER, StyleEncoder, weights_fingerprint, "capture searches instead")
 
 
 def load_encoder(generator: Generator) -> StyleEncoder | None:

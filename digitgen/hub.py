@@ -12,10 +12,10 @@ import functools
 import json
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from huggingface_hub import hf_hub_download
+from safetensors.torch import save_model
 from torch import nn
 
 from .models import WEIGHTS_NAME, Generator, load_safetensors
@@ -86,6 +86,24 @@ def default_generator() -> Generator:
     return load_generator()
 
 
+class Companion(nn.Module):
+    """What rides with a generator's weights in a folder of its own (``encoder/``, ``shape/``): safetensors,
+    and a ``config.json`` whose ``generator`` is the fingerprint (hex) of the weights it was made for."""
+
+    generator: str
+
+    @property
+    def config(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    def save(self, folder: str | Path) -> None:
+        """``model.safetensors`` and ``config.json`` in ``folder`` (inside the generator's folder)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_model(self, str(folder / WEIGHTS_NAME))
+        (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
+
+
 def companion_files(source: str | Path, folder: str) -> tuple[Path, Path]:
     """The config and weights of a generator's companion (its ``encoder/``, its ``shape/``) for the
     generator's ``source``: a folder, or a Hub repo id (downloaded)."""
@@ -97,9 +115,9 @@ def companion_files(source: str | Path, folder: str) -> tuple[Path, Path]:
 
 
 def load_companion(
-    source: str, folder: str, build: Callable[[dict], nn.Module], weights_fingerprint: str, without: str
-) -> nn.Module | None:
-    """A generator's companion, made by ``build(config)`` from ``source``'s ``folder``, in eval mode.
+    source: str, folder: str, kind: type[Companion], weights_fingerprint: str, without: str
+) -> Companion | None:
+    """A generator's companion, a ``kind(**config)`` read from ``source``'s ``folder``, in eval mode.
 
     None, and a warning ending in ``without`` (what works differently without it), where the companion
     cannot be read or was made for other weights (its config's ``generator`` fingerprint); silently None
@@ -109,7 +127,7 @@ def load_companion(
         config_file, weights_file = companion_files(source, folder)
         if not config_file.is_file():
             return None
-        companion = build(json.loads(config_file.read_text()))
+        companion = kind(**json.loads(config_file.read_text()))
         load_safetensors(companion, weights_file)
     except Exception as e:  # unreachable Hub, a broken file: the app still works without it
         warnings.warn(f"no {folder} for {source} ({type(e).__name__}: {e}); {without}", stacklevel=3)

@@ -28,13 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_model
-from torch import nn
 
 from .draw import noise, pixels
-from .hub import SHIPPED, load_companion, load_generator, looks_local
+from .hub import SHIPPED, Companion, load_companion, load_generator, looks_local
 from .layout import NUM_CLASSES
-from .models import WEIGHTS_NAME, Generator
+from .models import Generator
 from .morphometrics import measure
 from .style import fingerprint
 
@@ -80,7 +78,7 @@ class Shape:
         return torch.tensor(astuple(self), dtype=torch.float32)
 
 
-class ShapeDirections(nn.Module):
+class ShapeDirections(Companion):
     """For each digit and control, the step in the noise that control's −1 and 1 take: ``(10, 3, 2, z_dim)``."""
 
     def __init__(self, z_dim: int = 64, generator: str = "", fit: dict | None = None):
@@ -102,18 +100,10 @@ class ShapeDirections(nn.Module):
         side = (c > 0).long()[:, :, None, None].expand(-1, -1, 1, self.z_dim)  # 0: the −1 step, 1: the +1 step
         return (c.abs()[:, :, None] * steps.gather(2, side).squeeze(2)).sum(1)
 
-    def save(self, folder: str | Path) -> None:
-        """``model.safetensors`` and ``config.json`` in ``folder`` (a generator's ``shape/``)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_model(self, str(folder / WEIGHTS_NAME))
-        (folder / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
-
 
 @functools.cache
 def cached_directions(source: str, weights_fingerprint: str) -> ShapeDirections | None:
-    make = lambda c: ShapeDirections(**c)  # noqa: E731 (keeps the call on one line)
-    return load_companion(source, FOLDER, make, weights_fingerprint, "the shape controls are off")
+    return load_companion(source, FOLDER, ShapeDirections, weights_fingerprint, "the shape controls are off")
 
 
 def load_directions(generator: Generator) -> ShapeDirections | None:

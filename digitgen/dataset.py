@@ -45,7 +45,7 @@ from .layout import IMAGE_SIZE, NUM_CLASSES
 from .models import Generator
 from .morphometrics import ATTRIBUTES, measure
 from .sample import check_int, check_neatness, check_seed
-from .shape import CONTROLS, parse_range, shaped
+from .shape import CONTROLS, check_range, parse_range, shaped
 
 FORMATS = ("idx", "npz", "png")
 SPLITS = {"train": "train", "test": "t10k"}  # the split's name in MNIST's file names
@@ -284,9 +284,9 @@ def write_dataset(
     """
     splits = plan(per_digit, split, fmt, test_per_digit, max_per_digit)
     seed, neatness = check_seed(seed), check_neatness(neatness)
-    ranges = {name: parse_range(name, f"{low}:{high}") for name, (low, high) in (ranges or {}).items()}
-    if set(ranges) - set(CONTROLS):
-        raise ValueError(f"the shape controls are {', '.join(CONTROLS)}; got {', '.join(sorted(ranges))}")
+    if set(ranges or {}) - set(CONTROLS):
+        raise ValueError(f"the shape controls are {', '.join(CONTROLS)}; got {', '.join(sorted(ranges or {}))}")
+    ranges = {name: check_range(name, low, high) for name, (low, high) in (ranges or {}).items()}
     folder = Path(out).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,26 +12,18 @@ asks ``draw`` for pixels. Bad input raises ValueError with a sentence saying wha
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 import torch
 
 from .draw import DEFAULT_NEATNESS, noise, pixels
 from .hub import default_generator
 from .models import NUM_CLASSES, Generator
-from .shape import Shape, shaped
+from .shape import Shape, is_number, shaped
 from .style import Style
 
 MAX_SEED = 2**31 - 1
 MAX_N = 100  # images per call; more is a batch job, not a request
 MAX_FRAMES = 64
-
-
-def is_number(value: object) -> bool:
-    """A finite real number; bools (which Python counts as ints) and NaN are not."""
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 def check_int(value: object, name: str, lo: int, hi: int) -> int:

@@ -24,6 +24,7 @@ import math
 import sys
 import time
 from dataclasses import astuple, dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,21 @@ MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 
 
+def is_number(value: object) -> bool:
+    """A finite real number; bools (which Python counts as ints) and NaN are not."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def check_range(name: str, low: object, high: object, written: str | None = None) -> tuple[float, float]:
+    """A control's range, ``low`` to ``high`` within −1 … 1; ValueError with a sentence quoting ``written``."""
+    shown = written if written is not None else f"{low}:{high}"
+    if not (is_number(low) and is_number(high) and -1 <= low <= 1 and -1 <= high <= 1):  # type: ignore[operator]
+        raise ValueError(f"{name} takes a range LOW:HIGH within -1 … 1 (e.g. -1:1), or one value; got {shown!r}")
+    if low > high:  # type: ignore[operator]
+        raise ValueError(f"{name}'s range {shown!r} is written backwards: write {high:g}:{low:g}")
+    return float(low), float(high)  # type: ignore[arg-type]
+
+
 def parse_range(name: str, text: str) -> tuple[float, float]:
     """A control's range written ``LOW:HIGH`` (``-1:1``, ``0.5:1``), or one value; ValueError with a sentence."""
     parts = str(text).split(":")
@@ -49,11 +65,7 @@ def parse_range(name: str, text: str) -> tuple[float, float]:
         low, high = (float(parts[0]), float(parts[-1])) if len(parts) <= 2 else (math.nan, math.nan)
     except ValueError:
         low = high = math.nan
-    if not (-1 <= low <= 1 and -1 <= high <= 1):
-        raise ValueError(f"{name} takes a range LOW:HIGH within -1 … 1 (e.g. -1:1), or one value; got {text!r}")
-    if low > high:
-        raise ValueError(f"{name}'s range {text!r} is written backwards: write {parts[-1]}:{parts[0]}")
-    return low, high
+    return check_range(name, low, high, str(text))
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,7 @@ class Shape:
 
     def __post_init__(self) -> None:
         for name, value in zip(CONTROLS, astuple(self), strict=True):
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            if not (ok and -1 <= value <= 1):
+            if not (is_number(value) and -1 <= value <= 1):  # type: ignore[operator]
                 raise ValueError(f"{name} must be a number from -1 to 1 (0 leaves the digit as drawn), got {value!r}")
 
     def __bool__(self) -> bool:

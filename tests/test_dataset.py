@@ -152,3 +152,12 @@ def test_a_bad_range_is_one_sentence(tmp_path, capsys, text, message):
     with pytest.raises(SystemExit) as exit_status:
         dataset_main(["--per-digit", "2", "--out", str(tmp_path), "--slant", text])
     assert exit_status.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_library_checks_ranges_as_the_command_does(tmp_path):
+    with pytest.raises(ValueError, match="slant's range '1:-1' is written backwards: write -1:1"):
+        write_dataset(tmp_path, 2, ranges={"slant": (1, -1)})
+    with pytest.raises(ValueError, match="width takes a range LOW:HIGH within -1 … 1"):
+        write_dataset(tmp_path, 2, ranges={"width": (0, float("nan"))})
+    with pytest.raises(ValueError, match="the shape controls are thickness, slant, width; got colour"):
+        write_dataset(tmp_path, 2, ranges={"colour": (0, 1)})

@@ -173,26 +173,37 @@ def counted(chunks: Chunks, bar: tqdm) -> Chunks:
         bar.update(len(y))
 
 
-def measured(chunks: Chunks, table: list[np.ndarray]) -> Chunks:
-    """The chunks as they pass, each digit's label, controls and morphometrics added to ``table``."""
+TABLE = ("label", *(f"{name}_control" for name in CONTROLS), *ATTRIBUTES)  # a measured digit's row
+
+
+def measured(chunks: Chunks, table: np.ndarray) -> Chunks:
+    """The chunks as they pass, each digit's row of :data:`TABLE` written into ``table`` (on disk)."""
+    done = 0
     for x, y, c in chunks:
         m = measure(x)
-        table.append(np.column_stack([y, c, *(m[name] for name in ATTRIBUTES)]))
+        table[done : done + len(y)] = np.column_stack([y, c, *(m[name] for name in ATTRIBUTES)])
+        done += len(y)
         yield x, y, c
 
 
 def write_morphometrics(folder: Path, split: str, table: np.ndarray, npz: Path | None) -> Path:
-    """The table as Morpho-MNIST's CSV (with the label and controls), and into the split's npz if there is one."""
+    """The table as Morpho-MNIST's CSV (an index first), and into the split's npz if there is one;
+    read and written a chunk at a time, so memory stays flat however long the table."""
     path = folder / f"{split}-morphometrics.csv"
-    header = ["index", "label", *(f"{name}_control" for name in CONTROLS), *ATTRIBUTES]
-    rows = np.column_stack([np.arange(len(table)), table])
     formats = ["%d", "%d", *["%.2f"] * len(CONTROLS), *["%.4f"] * len(ATTRIBUTES)]
-    np.savetxt(path, rows, fmt=formats, delimiter=",", header=",".join(header), comments="")
+    with path.open("w") as csv:
+        csv.write(",".join(["index", *TABLE]) + "\n")
+        for start in range(0, len(table), CHUNK):
+            rows = table[start : start + CHUNK]
+            np.savetxt(csv, np.column_stack([np.arange(start, start + len(rows)), rows]), fmt=formats, delimiter=",")
     if npz is not None:
         with zipfile.ZipFile(npz, "a", zipfile.ZIP_STORED) as zf:
-            for name, array in (("controls", table[:, 1:4]), ("morphometrics", table[:, 4:])):
+            for name, array in (
+                ("controls", table[:, 1 : 1 + len(CONTROLS)]),
+                ("morphometrics", table[:, -len(ATTRIBUTES) :]),
+            ):
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
-                    np.lib.format.write_array(f, array.astype(np.float32))
+                    np.lib.format.write_array(f, array)  # streamed in buffered pieces, not copied whole
     return path
 
 
@@ -214,7 +225,14 @@ def plan(per_digit: object, split: str, fmt: str, test_per_digit: object = None,
 
 
 def datasheet(
-    generator: Generator, splits: dict[str, int], fmt: str, seed: int, neatness: float, command: str
+    generator: Generator,
+    splits: dict[str, int],
+    fmt: str,
+    seed: int,
+    neatness: float,
+    command: str,
+    ranges: Ranges | None = None,
+    morphometrics: bool = False,
 ) -> dict[str, Any]:
     """What made the set, for whoever finds it later."""
     info = generator.config.get("info") or {}
@@ -230,6 +248,8 @@ def datasheet(
             split: {"per_digit": n, "count": n * NUM_CLASSES, "counts": {str(d): n for d in range(NUM_CLASSES)}}
             for split, n in splits.items()
         },
+        "shape_ranges": {name: list(r) for name, r in (ranges or {}).items()},  # uniform over each; the rest at 0
+        "morphometrics": [f"{split}-morphometrics.csv" for split in splits] if morphometrics else None,
         "command": command,
     }
 
@@ -246,12 +266,18 @@ def datasheet_readme(sheet: dict[str, Any]) -> str:
     splits = "; ".join(
         f"{split}: {s['count']:,} digits, {s['per_digit']:,} of each digit 0–9" for split, s in sheet["splits"].items()
     )
+    shape = "".join(
+        f" Their {name} was drawn uniformly from {low:g} to {high:g} (digitgen's shape control, −1 … 1)."
+        for name, (low, high) in sheet["shape_ranges"].items()
+    )
+    if sheet["morphometrics"]:
+        shape += f" Each digit's Morpho-MNIST morphometrics: {', '.join(f'`{f}`' for f in sheet['morphometrics'])}."
     return "\n".join(
         [
             "# Synthetic MNIST from digitgen",
             "",
             f"{splits}; shuffled, written as `{sheet['format']}` by digitgen from {sheet['generator']} "
-            f"({sheet['model']}), seed {sheet['seed']}, neatness {sheet['neatness']}. " + figures,
+            f"({sheet['model']}), seed {sheet['seed']}, neatness {sheet['neatness']}.{shape} " + figures,
             "",
             "Images are uint8 28 × 28, white ink (255) on a black background (0), like MNIST.",
             "",
@@ -297,19 +323,23 @@ def write_dataset(
     paths: list[Path] = []
     for name, n in splits.items():
         with tqdm(total=n * NUM_CLASSES, unit="digit", desc=f"{name} ({fmt})", disable=not progress) as bar:
-            chunks, table = counted(digits(g, n, seed, neatness, name, ranges), bar), []
-            written = WRITERS[fmt](folder, name, n * NUM_CLASSES, measured(chunks, table) if morphometrics else chunks)
-            if morphometrics:
-                written.append(
-                    write_morphometrics(folder, name, np.concatenate(table), written[0] if fmt == "npz" else None)
-                )
+            chunks, count = counted(digits(g, n, seed, neatness, name, ranges), bar), n * NUM_CLASSES
+            if not morphometrics:
+                paths += WRITERS[fmt](folder, name, count, chunks)
+                continue
+            with tempfile.TemporaryDirectory(dir=folder) as staging:
+                table = np.lib.format.open_memmap(f"{staging}/table.npy", "w+", np.float32, (count, len(TABLE)))
+                written = WRITERS[fmt](folder, name, count, measured(chunks, table))
+                written.append(write_morphometrics(folder, name, table, written[0] if fmt == "npz" else None))
+                del table  # the memory map, closed before its folder goes
             paths += written
-    command = (
-        command or f"python -m digitgen.dataset --per-digit {per_digit} --split {split} --format {fmt} --seed {seed}"
-    )
-    sheet = datasheet(g, splits, fmt, seed, neatness, command)
-    sheet["shape_ranges"] = {name: list(r) for name, r in ranges.items()}  # uniform over each; the rest at 0
-    sheet["morphometrics"] = [f"{name}-morphometrics.csv" for name in splits] if morphometrics else None
+    if command is None:  # the command that writes the same set (but for --out)
+        words = ["--per-digit", per_digit, "--split", split, "--format", fmt, "--seed", seed, "--neatness", neatness]
+        words += ["--test-per-digit", test_per_digit] if test_per_digit is not None else []
+        words += [w for name, (low, high) in ranges.items() for w in (f"--{name}", f"{low:g}:{high:g}")]
+        command = shlex.join(["python", "-m", "digitgen.dataset", *map(str, words)])
+        command += " --morphometrics" if morphometrics else ""
+    sheet = datasheet(g, splits, fmt, seed, neatness, command, ranges, morphometrics)
     (folder / "datasheet.json").write_text(json.dumps(sheet, indent=1) + "\n")
     (folder / "README.md").write_text(datasheet_readme(sheet))
     return [*paths, folder / "datasheet.json", folder / "README.md"]

@@ -130,6 +130,9 @@ def test_a_set_spread_over_a_shape_range_says_what_is_in_it(tmp_path):
     assert np.nanmean(tables["thick"]["thickness"]) > np.nanmean(tables["thin"]["thickness"]) + 1.0
     sheet = json.loads((tmp_path / "thick" / "datasheet.json").read_text())
     assert sheet["shape_ranges"] == {"thickness": [0.5, 1.0]} and sheet["morphometrics"] == ["test-morphometrics.csv"]
+    assert sheet["command"].endswith("--neatness 0.0 --thickness 0.5:1 --morphometrics")
+    readme = (tmp_path / "thick" / "README.md").read_text()
+    assert "thickness was drawn uniformly from 0.5 to 1" in readme and "`test-morphometrics.csv`" in readme
 
 
 def test_without_ranges_the_set_is_what_it_always_was(tmp_path):

@@ -27,6 +27,7 @@ from .handwriting import write_number
 from .hub import load_generator
 from .images import gif_bytes, grid, save_png, upscale
 from .sample import MAX_FRAMES, generate, morph_digits
+from .shape import ENDS
 
 FORWARDED = {  # subcommands that are whole modules with their own options
     "dataset": (dataset.main, "write a synthetic set in MNIST's formats (see digitgen dataset --help)"),
@@ -40,9 +41,8 @@ FORWARDED = {  # subcommands that are whole modules with their own options
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="0 ... 2**31-1; the same seed writes the same digits")
     p.add_argument("--neatness", type=float, default=DEFAULT_NEATNESS, help="0 (wild, default) ... 1 (neat)")
-    controls = {"thickness": "thin ... 1 thick", "slant": "left ... 1 right", "width": "narrow ... 1 wide"}
-    for name, ends in controls.items():
-        p.add_argument(f"--{name}", type=float, default=0.0, help=f"-1 {ends}; 0 (default): as drawn")
+    for name, (low, high) in ENDS.items():
+        p.add_argument(f"--{name}", type=float, default=0.0, help=f"-1 ({low}) ... 1 ({high}); 0 (default): as drawn")
     p.add_argument("--scale", type=int, default=1, help="enlarge each pixel this many times (1-16, default 1)")
     p.add_argument("--model", default=None, help="Hub repo id or local folder (default: $DIGITGEN_MODEL or shipped)")
     p.add_argument("-o", "--output", required=True, help="the PNG file to write (morph: a .png strip or a .gif)")

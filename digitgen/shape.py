@@ -39,6 +39,8 @@ from .style import fingerprint
 
 FOLDER = "shape"  # inside the generator's folder or Hub repository
 CONTROLS = ("thickness", "slant", "width")
+# what each control's −1 and 1 mean, in the words of the app's sliders, the API and the command line
+ENDS = {"thickness": ("thin", "thick"), "slant": ("leaning left", "leaning right"), "width": ("narrow", "wide")}
 MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each end of it
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 

@@ -30,6 +30,7 @@ from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.models import Generator
 from digitgen.sample import MAX_SEED, generate, morph, morph_digits, style_row
+from digitgen.shape import CONTROLS, ENDS
 
 from .files import HandedOutFiles
 
@@ -44,10 +45,9 @@ ARGS = {
     "seed": "0 … 2**31−1; the same (digit, seed, neatness) always gives the same five images.",
     "neatness": "0 (wild) … 1 (neat).",
     "text": 'up to 32 digits; spaces leave gaps (e.g. "2026" or "12 34").',
-    "thickness": "the strokes' thickness, -1 (thin) … 1 (thick); 0 leaves the hand as it draws.",
-    "slant": "-1 (leaning left) … 1 (leaning right); 0 leaves the hand as it draws.",
-    "width": "-1 (narrow) … 1 (wide); 0 leaves the hand as it draws.",
+    **{name: f"-1 ({low}) … 1 ({high}); 0 leaves the hand as it draws." for name, (low, high) in ENDS.items()},
 }
+ARGS["shape"] = "\n            ".join(f"{name}: {ARGS[name]}" for name in CONTROLS)  # the three, in an Args list
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,8 @@ DATASET = Lane("dataset", limit=1, nice=15)  # seconds each; nobody watches it d
 LANES = (LIGHT, CAPTURE, DATASET)
 
 
-def shaped(thickness: float = 0.0, slant: float = 0.0, width: float = 0.0) -> dict[str, float]:
-    """The shape controls as the library takes them (it checks them)."""
+def shape_of(thickness: float = 0.0, slant: float = 0.0, width: float = 0.0) -> dict[str, float]:
+    """The shape controls as the library's keyword arguments (the library checks them)."""
     return {"thickness": thickness, "slant": slant, "width": width}
 
 
@@ -132,7 +132,7 @@ class Endpoints:
         return [(self.files.png(img), f"{d} · {p:.1%}") for img, (d, p) in zip(images, readings, strict=True)]
 
     def five(self, digit: int, seed: int, neatness: float, *shape: float) -> np.ndarray:
-        return generate(digit, seed, GALLERY_SIZE, neatness=neatness, **shaped(*shape), generator=self.generator)
+        return generate(digit, seed, GALLERY_SIZE, neatness=neatness, **shape_of(*shape), generator=self.generator)
 
     @endpoint(LIGHT)
     def generate(
@@ -150,9 +150,7 @@ class Endpoints:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             Five 28×28 grayscale PNGs (white ink on black, like MNIST) with captions like "7 · 99.6 %".
@@ -178,9 +176,7 @@ class Endpoints:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             A 152×32 PNG of the five digits side by side (white ink on black), and a ZIP of five 28×28 PNGs.
@@ -206,14 +202,12 @@ class Endpoints:
             text: {text}
             seed: 0 … 2**31−1; the same text and seed always give the same writing.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             Five grayscale PNGs, 36 pixels high, one per variation.
         """
-        shape = shaped(thickness, slant, width)
+        shape = shape_of(thickness, slant, width)
         lines = write_number(text, seed, n=GALLERY_SIZE, neatness=neatness, **shape, generator=self.generator)
         return [self.files.png(line) for line in lines]
 
@@ -231,14 +225,12 @@ class Endpoints:
         Args:
             seed: 0 … 2**31−1; it names the hand (the noise vector); the same seed always writes the same row.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             Ten captioned 28×28 PNGs, digits 0–9 in order.
         """
-        shape = shaped(thickness, slant, width)
+        shape = shape_of(thickness, slant, width)
         return self.captioned(style_row(seed, neatness=neatness, **shape, generator=self.generator))
 
     @endpoint(LIGHT)
@@ -261,14 +253,12 @@ class Endpoints:
             seed_to: 0 … 2**31−1, the style of the last frame.
             frames: how many frames, 2–32.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             The frames as 28×28 PNGs, and an animated GIF of them.
         """
-        shape = shaped(thickness, slant, width)
+        shape = shape_of(thickness, slant, width)
         strip = morph(digit, seed, seed_to, frames, neatness=neatness, **shape, generator=self.generator)
         return self.strip_files(strip, f"morph_{digit}_{seed}_{seed_to}.gif")
 
@@ -294,14 +284,12 @@ class Endpoints:
             seed: 0 … 2**31−1; it names the hand (as in same_hand).
             frames: how many frames, 2–32.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             The frames as 28×28 PNGs, and an animated GIF of them.
         """
-        shape = shaped(thickness, slant, width)
+        shape = shape_of(thickness, slant, width)
         strip = morph_digits(digit, digit_to, seed, frames, neatness=neatness, **shape, generator=self.generator)
         return self.strip_files(strip, f"morph_{digit}_to_{digit_to}_{seed}.gif")
 
@@ -325,9 +313,7 @@ class Endpoints:
             digit: {digit}
             seed: {seed}
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             One PNG: five handwritten images of the digit side by side, white ink on black, 4× enlarged.
@@ -351,14 +337,12 @@ class Endpoints:
             text: {text}
             seed: 0 … 2**31−1; the same text and seed always give the same writing.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             One PNG of the handwritten number, white ink on black, 4× enlarged.
         """
-        shape = shaped(thickness, slant, width)
+        shape = shape_of(thickness, slant, width)
         (line,) = write_number(text, seed, n=1, neatness=neatness, **shape, generator=self.generator)
         return self.files.png(upscale(line, PICTURE_SCALE))
 
@@ -376,14 +360,12 @@ class Endpoints:
         Args:
             seed: 0 … 2**31−1; it names the hand; the same seed always writes the same row.
             neatness: {neatness}
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             One PNG: the ten digits 0–9 side by side, white ink on black, 4× enlarged.
         """
-        row = style_row(seed, neatness=neatness, **shaped(thickness, slant, width), generator=self.generator)
+        row = style_row(seed, neatness=neatness, **shape_of(thickness, slant, width), generator=self.generator)
         return self.files.png(upscale(grid(row, cols=10), PICTURE_SCALE))
 
     @endpoint(DATASET)
@@ -484,14 +466,12 @@ class Endpoints:
         Args:
             code: a style code from capture_style (it starts with "dg1.").
             text: up to 32 digits; spaces leave gaps (e.g. "2026").
-            thickness: {thickness}
-            slant: {slant}
-            width: {width}
+            {shape}
 
         Returns:
             One PNG of the number in that hand, white ink on black, 4× enlarged.
         """
-        (line,) = write_number(text, code, n=1, **shaped(thickness, slant, width), generator=self.generator)
+        (line,) = write_number(text, code, n=1, **shape_of(thickness, slant, width), generator=self.generator)
         return self.files.png(upscale(line, PICTURE_SCALE))
 
     @staticmethod

@@ -18,6 +18,7 @@ from digitgen.handwriting import MAX_CHARS
 from digitgen.hub import weights_label
 from digitgen.models import Generator
 from digitgen.sample import MAX_SEED
+from digitgen.shape import ENDS
 
 from .endpoints import CAPTURE, DATASET, DATASET_MAX_PER_DIGIT, GALLERY_SIZE, LIGHT, Endpoints
 from .files import HandedOutFiles
@@ -153,13 +154,12 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             neatness = gr.Slider(0, 1, value=SHOWN.neatness, step=NEATNESS_STEP, label="Neatness (wild → neat)")
         with gr.Row(elem_id="shape"):
             shape = [
-                gr.Slider(-1, 1, value=getattr(SHOWN, name), step=SHAPE_STEP, label=label, elem_id=name)
-                for name, label in (
-                    ("thickness", "Thickness (thin → thick)"),
-                    ("slant", "Slant (leaning left → right)"),
-                    ("width", "Width (narrow → wide)"),
+                gr.Slider(
+                    -1, 1, value=getattr(SHOWN, name), step=SHAPE_STEP, label=f"{name.capitalize()} ({low} → {high})",
+                    elem_id=name,
                 )
-            ]
+                for name, (low, high) in ENDS.items()
+            ]  # fmt: skip
             thickness, slant, width = shape
         tab_shown = gr.Textbox(SHOWN.tab, visible=False)  # the open tab's id, for links
 
@@ -270,19 +270,10 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         next_seed.click(None, seed, seed, js=f"(s) => Math.min({MAX_SEED}, Math.round(s) + 1)")
 
         # Links: open on the link's state, keep the address current, copy it.
-        shown_by_link = [
-            tab_shown,
-            digit,
-            seed,
-            neatness,
-            text,
-            morph_digit_in,
-            seed_to,
-            frames,
-            *shape,
-            morph_to,
-            digit_to,
-        ]
+        by_name = {"tab": tab_shown, "digit": digit, "seed": seed, "neatness": neatness, "text": text,
+                   "morph_digit": morph_digit_in, "seed_to": seed_to, "frames": frames, "thickness": thickness,
+                   "slant": slant, "width": width, "morph_to": morph_to, "digit_to": digit_to}  # fmt: skip
+        shown_by_link = [by_name[name] for name in FIELDS]  # in the order the link's scripts and show_link read
         opened_by_link = (
             demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private")
             .then(

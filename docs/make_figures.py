@@ -1,6 +1,7 @@
 """Draws the README's pictures from the shipped weights: ``python docs/make_figures.py``.
 
-Writes docs/samples.png, number.png, same_hand.png, morph.gif, neatness.png and, when Debian's
+Writes docs/samples.png, number.png, same_hand.png, morph.gif, neatness.png, shape.png,
+digit_morph.png and, when Debian's
 chromium is installed, app.png and app_phone.png (the running app on a desktop and on a phone).
 """
 
@@ -16,7 +17,8 @@ from digitgen import generate, load_generator
 from digitgen.draw import sample_grid
 from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, save_png, upscale
-from digitgen.sample import morph, style_row
+from digitgen.sample import morph, morph_digits, style_row
+from digitgen.shape import CONTROLS
 
 DOCS = Path(__file__).parent
 
@@ -64,6 +66,11 @@ def main() -> None:
     (DOCS / "morph.gif").write_bytes(gif_bytes(morph(8, 3, 11, frames=12, generator=g), scale=5))
     rows = np.concatenate([generate(4, 5, n=10, neatness=v, generator=g) for v in (0.0, 0.5, 1.0)])
     save_png(upscale(grid(rows, cols=10), 2), DOCS / "neatness.png")
+    settings = (-1, -0.5, 0, 0.5, 1)  # a row per control: a 2, a 5 and an 8 at each setting
+    rows = [[generate(d, 7, 1, generator=g, **{c: v})[0] for d in (2, 5, 8) for v in settings] for c in CONTROLS]
+    save_png(upscale(np.concatenate([grid(np.stack(row), cols=15) for row in rows]), 2), DOCS / "shape.png")
+    strips = np.concatenate([morph_digits(a, b, 7, 10, generator=g) for a, b in ((3, 8), (1, 7), (4, 9))])
+    save_png(upscale(grid(strips, cols=10), 2), DOCS / "digit_morph.png")
     if shutil.which("chromium"):
         screenshot_app(DOCS / "app.png", DOCS / "app_phone.png")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -203,6 +204,43 @@ def test_a_link_to_a_tab_shows_that_tabs_result(app_url, chromium, demo):
         assert page.get_by_role("tab", name="Write a number").get_attribute("aria-selected") == "true"
     expected = write_number("12 34", 5, n=5, generator=demo.endpoints.generator)
     assert all(np.array_equal(a, b) for a, b in zip(shown, expected, strict=True))
+
+
+def test_a_link_to_a_digit_morph_with_a_shape_opens_the_controls_and_shows_those_frames(app_url, chromium, demo):
+    from playwright.sync_api import expect
+
+    from digitgen.sample import morph_digits
+
+    link = "?tab=morph&morph_to=digit&morph_digit=3&digit_to=8&seed=5&frames=6&thickness=0.5"
+    with app_page(app_url, chromium, query=link, phone=True) as page:
+        page.wait_for_function(
+            "[...document.querySelectorAll('#frames img')].filter(i => i.complete && i.naturalWidth > 0).length === 6",
+            timeout=30_000,
+        )
+        shown = pixels(page, "#frames")
+        expect(page.get_by_label("number input for Thickness (thin → thick)")).to_be_visible()  # the controls open
+        expect(page.get_by_text("Morph to digit")).to_be_visible()
+        expect(page.get_by_text("Morph to seed")).to_be_hidden()
+    assert np.array_equal(shown, morph_digits(3, 8, 5, 6, thickness=0.5, generator=demo.endpoints.generator))
+
+
+def test_the_shape_controls_wait_folded_and_reshape_the_digits(app_url, chromium, demo):
+    from playwright.sync_api import expect
+
+    from digitgen import generate
+
+    with app_page(app_url, chromium) as page:
+        first = gallery_sources(page)
+        slant = page.get_by_label("number input for Slant (leaning left → leaning right)")
+        expect(slant).to_be_hidden()  # folded: the page opens on the digits
+        page.get_by_text("Shape: thickness, slant, width").click()
+        slant.fill("-0.75")
+        slant.press("Enter")
+        page.wait_for_function(f"!{json.dumps(first)}.includes(document.querySelector('#digits img').src)")
+        gallery_sources(page)
+        shown = pixels(page, "#digits")
+        assert "slant=-0.75" in page.url  # the link keeps it
+    assert np.array_equal(shown, generate(7, 42, slant=-0.75, generator=demo.endpoints.generator))
 
 
 def test_a_link_with_junk_opens_on_the_defaults_with_a_note(app_url, chromium, demo):

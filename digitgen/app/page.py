@@ -18,7 +18,7 @@ from digitgen.handwriting import MAX_CHARS
 from digitgen.hub import weights_label
 from digitgen.models import Generator
 from digitgen.sample import MAX_SEED
-from digitgen.shape import ENDS
+from digitgen.shape import CONTROLS, ENDS
 
 from .endpoints import CAPTURE, DATASET, DATASET_MAX_PER_DIGIT, GALLERY_SIZE, LIGHT, Endpoints
 from .files import HandedOutFiles
@@ -71,7 +71,8 @@ def open_link(request: gr.Request) -> tuple:
     state, note = from_query(query)
     tab = gr.Tabs(selected=state.tab) if "tab" in query else gr.skip()
     controls = [value if name in query else gr.skip() for name, value in zip(FIELDS, astuple(state), strict=True)]
-    return (tab, *controls, gr.Markdown(note, visible=bool(note)))
+    reshaped = any(getattr(state, name) for name in CONTROLS)  # a link that reshapes opens the controls that do
+    return (tab, *controls, gr.Markdown(note, visible=bool(note)), gr.Accordion(open=True) if reshaped else gr.skip())
 
 
 def digit_picker(value: int, label: str = "Digit", visible: bool = True) -> gr.Radio:
@@ -152,7 +153,8 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                 dice = gr.Button("🎲 Random", size="md")
                 copy_link = gr.Button("🔗 Copy link", size="md", elem_id="copy-link")
             neatness = gr.Slider(0, 1, value=SHOWN.neatness, step=NEATNESS_STEP, label="Neatness (wild → neat)")
-        with gr.Row(elem_id="shape"):
+        # closed at first, so a phone shows the digits first; a link that reshapes them opens it
+        with gr.Accordion("Shape: thickness, slant, width", open=False, elem_id="shape") as shape_controls, gr.Row():
             shape = [
                 gr.Slider(
                     -1, 1, value=getattr(SHOWN, name), step=SHAPE_STEP, label=f"{name.capitalize()} ({low} → {high})",
@@ -275,7 +277,7 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
                    "slant": slant, "width": width, "morph_to": morph_to, "digit_to": digit_to}  # fmt: skip
         shown_by_link = [by_name[name] for name in FIELDS]  # in the order the link's scripts and show_link read
         opened_by_link = (
-            demo.load(open_link, None, [tabs, *shown_by_link, link_note], api_visibility="private")
+            demo.load(open_link, None, [tabs, *shown_by_link, link_note, shape_controls], api_visibility="private")
             .then(
                 None,
                 shown_by_link,

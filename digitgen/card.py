@@ -104,6 +104,21 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+UNITS = {"area": "px²", "length": "px", "thickness": "px", "slant": "rad", "width": "px", "height": "px"}
+
+
+def shape_table(metrics: dict[str, Any]) -> str:
+    """Shape fidelity: each attribute's mean Wasserstein-1 distance over the digits, its worst digit, the floor."""
+    rows = ["| attribute | this model (worst digit) | real MNIST (floor) |", "|---|---|---|"]
+    for name, mean in metrics["shape_w1_mean"].items():
+        per_digit = metrics["shape_w1"][name]
+        worst = max(range(len(per_digit)), key=per_digit.__getitem__)
+        floor = metrics.get("shape_w1_real_mean", {}).get(name)
+        real = f"{floor:.3g}" if floor is not None else "–"
+        rows.append(f"| {name} ({UNITS.get(name, '')}) | {mean:.3g} ({worst}: {per_digit[worst]:.3g}) | {real} |")
+    return "\n".join(rows)
+
+
 def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
     info = config.get("info") or {}
     training, metrics = info.get("training") or {}, info.get("metrics") or {}
@@ -149,6 +164,14 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
         ]
         if "targets" in metrics:
             lines += [targets_text(metrics["targets"], metrics["unmet"]), ""]
+        if "shape_w1_mean" in metrics:
+            lines += [
+                "Shape fidelity: how far the digits' Morpho-MNIST measurements lie from MNIST test's, per digit, "
+                "as Wasserstein-1 distances in the attribute's units (mean over the digits; 0 is a perfect match):",
+                "",
+                shape_table(metrics),
+                "",
+            ]
     if training:
         lines += [
             "## Training",

@@ -15,6 +15,10 @@ digitgen's FID only with figures from this same meter, e.g. its ``real_floor``:
 
 * ``cas`` / ``cas_real`` (with ``--cas``): the train-on-synthetic score. The same classifier, trained
   on generated digits alone, then on as many real ones, tested on MNIST test (see :func:`cas`).
+* ``shape_w1`` / ``shape_w1_real`` (with ``--shape``): shape fidelity. Per Morpho-MNIST attribute and
+  digit, the Wasserstein-1 distance between the generated digits' measurements and MNIST test's, in
+  the attribute's own units (pixels; radians for slant), beside the same for real train digits
+  (see :func:`shape_fidelity`).
 
 ``python -m digitgen.evaluate --model PATH_OR_REPO --data DIR`` prints them as JSON;
 ``python -m digitgen.evaluate train-classifier --data DIR`` retrains the classifier.
@@ -29,13 +33,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from scipy.stats import wasserstein_distance
 
 from .classifier import CLASSIFIER_DIR, classifier_accuracy, fit_classifier, read_images, train_classifier
 from .data import DigitSet, load_mnist
 from .draw import DEFAULT_NEATNESS, noise, pixels
 from .hub import load_generator
 from .models import NUM_CLASSES, Generator
+from .morphometrics import ATTRIBUTES, measure
 
 KNN_K = 3
 # What a release must reach, read at 1,000 samples per digit: FID as a multiple of the real floor's
@@ -215,6 +222,47 @@ def cas(
     return report
 
 
+def shape_distances(images: DigitSet, reference: DigitSet, reference_shape: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per attribute, each digit's Wasserstein-1 distance from ``reference`` (whose measurements are
+    ``reference_shape``), and their mean over the digits. Blank images (no measurement) are left out."""
+    shape, labels, ref_labels = measure(images.images.numpy()), images.labels.numpy(), reference.labels.numpy()
+
+    def w1(name: str, digit: int) -> float:
+        ours, theirs = shape[name][labels == digit], reference_shape[name][ref_labels == digit]
+        return round(float(wasserstein_distance(ours[~np.isnan(ours)], theirs[~np.isnan(theirs)])), 4)
+
+    per_digit = {name: [w1(name, d) for d in range(NUM_CLASSES)] for name in ATTRIBUTES}
+    return {"per_digit": per_digit, "mean": {name: round(float(np.mean(v)), 4) for name, v in per_digit.items()}}
+
+
+def shape_fidelity(
+    generator: Generator,
+    data_root: str | Path,
+    n_per_digit: int = 1000,
+    seed: int = 0,
+    neatness: float = DEFAULT_NEATNESS,
+) -> dict[str, Any]:
+    """Shape fidelity: does the generator write digits as thick, long, slanted, wide and tall as MNIST's?
+
+    Morpho-MNIST's six attributes (:mod:`digitgen.morphometrics`) of ``n_per_digit`` generated digits
+    of each digit against MNIST test, per digit, as Wasserstein-1 distances; beside them the same for
+    ``n_per_digit`` real MNIST train digits of each digit (the floor: what sampling alone costs).
+    About a minute on 2 CPU cores at 1,000 per digit (measuring 30,000 digits).
+    """
+    start = time.perf_counter()
+    test = load_mnist(data_root, train=False)
+    test_shape = measure(test.images.numpy())
+    fake = shape_distances(generated_set(generator, n_per_digit, seed, neatness), test, test_shape)
+    real = shape_distances(load_mnist(data_root, train=True).per_digit(n_per_digit), test, test_shape)
+    return {
+        "shape_w1": fake["per_digit"],
+        "shape_w1_mean": fake["mean"],
+        "shape_w1_real": real["per_digit"],
+        "shape_w1_real_mean": real["mean"],
+        "shape_seconds": round(time.perf_counter() - start, 1),
+    }
+
+
 # --- command line --------------------------------------------------------------------------
 
 
@@ -240,11 +288,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--save-to", default=None, help="save the generator here with these figures in its config and card")
     p.add_argument("--cas", action="store_true", help="also the train-on-synthetic score (two classifier trainings)")
     p.add_argument("--cas-n", type=int, default=60_000, help="digits to train each CAS classifier on (default 60,000)")
+    p.add_argument(
+        "--shape", action="store_true", help="also shape fidelity: Morpho-MNIST's attributes against MNIST's"
+    )
     a = p.parse_args(argv)
     generator = load_generator(a.model)
     report = {"model": generator.source, **evaluate(generator, a.data, a.n_per_digit, a.seed, a.neatness)}
     if a.cas:
         report.update(cas(generator, a.data, a.cas_n, a.seed, a.neatness))
+    if a.shape:
+        report.update(shape_fidelity(generator, a.data, a.n_per_digit, a.seed, a.neatness))
     text = json.dumps(report, indent=2)
     print(text)
     if a.out:

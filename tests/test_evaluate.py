@@ -4,7 +4,8 @@ import torch
 from digitgen import load_generator
 from digitgen.classifier import classifier_accuracy, load_classifier
 from digitgen.data import DigitSet, load_mnist
-from digitgen.evaluate import TARGETS, Meter, cas, evaluate, figures
+from digitgen.evaluate import TARGETS, Meter, cas, evaluate, figures, shape_distances, shape_fidelity
+from digitgen.morphometrics import measure
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,23 @@ def test_the_meter_reports_the_targets_a_collapsed_generator_misses(data_root):
     assert shipped["targets"] == TARGETS and shipped["unmet"] != neat["unmet"]
     assert neat["recall"] < shipped["recall"] - 0.3  # typical digits only: little of MNIST's variety
     assert [u for u in neat["unmet"] if u.startswith("recall")] == [f"recall {neat['recall']:.4g} < 0.8"]
+
+
+def test_shape_fidelity_is_zero_for_the_reference_and_finds_thickened_digits(reference):
+    """Wasserstein-1 per digit and attribute: 0 against itself; strokes grown by a pixel move thickness most."""
+    from scipy.ndimage import grey_dilation
+
+    own = shape_distances(reference, reference, measure(reference.images.numpy()))
+    assert all(v == 0 for values in own["per_digit"].values() for v in values)
+    bold = DigitSet(torch.from_numpy(grey_dilation(reference.images.numpy(), size=(1, 3, 3))), reference.labels)
+    grown = shape_distances(bold, reference, measure(reference.images.numpy()))
+    assert grown["mean"]["thickness"] > 1.0 and grown["mean"]["slant"] < 0.05  # pixels; radians
+    assert len(grown["per_digit"]["thickness"]) == 10
+
+
+def test_the_meter_reports_shape_fidelity_beside_the_real_floor(data_root):
+    report = shape_fidelity(load_generator(), data_root, n_per_digit=20)
+    assert set(report["shape_w1_mean"]) == {"area", "length", "thickness", "slant", "width", "height"}
+    assert set(report["shape_w1_real_mean"]) == set(report["shape_w1_mean"])
+    assert all(len(v) == 10 and all(x >= 0 for x in v) for v in report["shape_w1"].values())
+    assert report["shape_w1_mean"]["thickness"] < 0.5  # the shipped weights' strokes are MNIST's, within half a pixel

@@ -168,6 +168,15 @@ def test_saved_config_is_the_current_one_even_when_given_none(tmp_path):
     assert "| accuracy | 0.5 |" in card and "24-channel stage at full 28×28 resolution" in card
 
 
+def test_the_card_shows_shape_fidelity_beside_the_floor():
+    G, _ = make_models("conv")
+    per_digit = [0.1] * 9 + [0.4]
+    G.info = {"metrics": {"accuracy": 0.99, "shape_w1": {"thickness": per_digit}, "shape_w1_mean": {"thickness": 0.13},
+                          "shape_w1_real_mean": {"thickness": 0.06}}}  # fmt: skip
+    card = model_card_text(G.config)
+    assert "Shape fidelity" in card and "| thickness (px) | 0.13 (9: 0.4) | 0.06 |" in card
+
+
 def test_the_card_says_which_release_targets_are_met_and_when():
     G, _ = make_models("conv")
     metrics = {"accuracy": 0.99, "recall": 0.77, "targets": TARGETS, "unmet": ["recall 0.77 < 0.8"]}

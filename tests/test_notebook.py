@@ -123,6 +123,7 @@ def test_notebook_installs_trains_evaluates_and_exports(tmp_path, data_root, mon
     assert {"model.safetensors", "config.json", "README.md", "samples.png"} <= {p.name for p in export.iterdir()}
     card = (export / "README.md").read_text()
     assert "## Quality" in card and "| accuracy |" in card and "someone/digitgen-test" in card
+    assert "| thickness (px) |" in card  # shape fidelity, beside the real floor
     config = json.loads((export / "config.json").read_text())
     assert config["info"]["metrics"]["n_per_digit"] == 20
     training = config["info"]["training"]["config"]

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -119,6 +120,36 @@ def test_a_link_to_your_hand_opens_on_the_example_ready_to_draw(app_url, chromiu
     with app_page(app_url, chromium, query="?tab=yours") as page:
         expect(page.locator("#hand-row img")).to_have_count(10, timeout=60_000)
         expect(page.locator('#canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
+
+
+def row_becomes(page, expected: np.ndarray, seconds: float = 60) -> np.ndarray:
+    """The Your hand tab's ten digits once they equal ``expected``, or as they are when ``seconds`` run out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        loaded = "[...document.querySelectorAll('#hand-row img')].filter(i => i.complete && i.naturalWidth > 0)"
+        page.wait_for_function(f"{loaded}.length === 10", timeout=60_000)
+        shown = pixels(page, "#hand-row")
+        if np.array_equal(shown, expected) or time.monotonic() > deadline:
+            return shown
+        page.wait_for_timeout(250)
+
+
+def test_the_captured_hand_follows_the_shape_controls(app_url, chromium, demo):
+    """A link to Your hand with a thickness: the example hand's ten digits are drawn that thick, and
+    as captured again when the control returns to 0."""
+    from digitgen.sample import style_row
+
+    g, code_box = demo.endpoints.generator, "#style-code textarea"
+    with app_page(app_url, chromium, query="?tab=yours&thickness=1") as page:
+        page.wait_for_function(f"document.querySelector('{code_box}')?.value?.startsWith('dg1.')", timeout=60_000)
+        code = page.locator(code_box).input_value()
+        thick = row_becomes(page, style_row(code, thickness=1, generator=g))
+        box = page.get_by_label("number input for Thickness (thin → thick)")
+        box.fill("0")
+        box.press("Enter")
+        plain = row_becomes(page, style_row(code, generator=g))
+    assert np.array_equal(thick, style_row(code, thickness=1, generator=g))
+    assert np.array_equal(plain, style_row(code, generator=g))
 
 
 def test_every_tab_shows_a_result_the_first_time_it_opens(app_url, chromium):

@@ -413,15 +413,20 @@ class Endpoints:
             said = f"The reader is unsure this is a {c.digit} ({c.confidence:.1%}): pick the digit you drew below"
         if example:
             said = f"**An example**, MNIST's first test digit drawn large: {said[0].lower()}{said[1:]}"
-        return (
-            drawing,
-            remade,
-            c.digit,
-            f"{said} · match {c.psnr:.1f} dB",
-            self.captioned(row),
-            c.code,
-            self.files.save(zip_of_pngs(row, "my_hand"), "my_hand.zip"),
-        )
+        said += f" · match {c.psnr:.1f} dB"
+        return drawing, remade, c.digit, said, self.captioned(row), c.code, self.zipped(row)
+
+    def zipped(self, row: np.ndarray) -> str:
+        """A hand's ten digits as a ZIP of 28×28 PNGs."""
+        return self.files.save(zip_of_pngs(row, "my_hand"), "my_hand.zip")
+
+    @endpoint(LIGHT)
+    def hand_row(
+        self, code: str, thickness: float = 0.0, slant: float = 0.0, width: float = 0.0
+    ) -> tuple[list[tuple[str, str]], str]:
+        """The "Your hand" tab's ten digits, reshaped by the shape controls, from the hand's style code."""
+        row = style_row(code, **shape_of(thickness, slant, width), generator=self.generator)
+        return self.captioned(row), self.zipped(row)
 
     @endpoint(CAPTURE)
     def example_capture(self) -> tuple:

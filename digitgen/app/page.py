@@ -297,6 +297,19 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             tab.select(None, None, tab_shown, js=f"() => {tab.id!r}")
         yours_tab.select(None, js=READY_TO_DRAW_JS)
 
+        # The captured hand's ten digits follow the shape controls: redrawn from its code (light work).
+        def reshaped_hand(code: str, *shape: float) -> tuple:
+            return api.hand_row(code, *shape) if code else (gr.skip(), gr.skip())
+
+        def reshaped_capture(code: str, *shape: float) -> tuple:
+            """After a capture, which draws the hand as captured: only if a control is set."""
+            return reshaped_hand(code, *shape) if any(shape) else (gr.skip(), gr.skip())
+
+        reshape_capture = {"fn": reshaped_capture, "inputs": [code, *shape], "outputs": [hand_row, hand_zip],
+                           "api_visibility": "private", **LIGHT.queue}  # fmt: skip
+        gr.on([control.change for control in shape], reshaped_hand, [code, *shape], [hand_row, hand_zip],
+              api_visibility="private", trigger_mode="always_last", **LIGHT.queue)  # fmt: skip
+
         # Every tab shows a result the first time it opens, as the Digit tab does on load.
         def first(fill: Callable[..., Any], outputs: int = 1) -> Callable[..., Any]:
             return lambda shown, *args: (gr.skip(),) * outputs if shown else fill(*args)
@@ -308,7 +321,9 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         morph_tab.select(
             first(morph_either, 2), [morph_out, *morph_inputs], [morph_out, morph_gif], **opened, **LIGHT.queue
         )
-        yours_tab.select(first(api.example_capture, 7), hand_row, captured_shown, **opened, **CAPTURE.queue)
+        yours_tab.select(first(api.example_capture, 7), hand_row, captured_shown, **opened, **CAPTURE.queue).then(
+            **reshape_capture
+        )
         dataset_inputs = [per_digit, seed, neatness]
         dataset_tab.select(
             first(api.dataset_preview), [dataset_preview, *dataset_inputs], dataset_preview, **opened, **DATASET.queue
@@ -327,7 +342,7 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             [tab_shown, hand_row, dataset_preview, *dataset_inputs],
             [*captured_shown, dataset_preview],
             api_visibility="private",
-        ).then(None, js=READY_TO_DRAW_JS)
+        ).then(**reshape_capture).then(None, js=READY_TO_DRAW_JS)
         gr.on([control.change for control in shown_by_link], None, shown_by_link, None, js=KEEP_CURRENT_JS)
         copy_link.click(None, shown_by_link, None, js=COPY_JS)
         write.click(api.number, number_inputs, number_out, api_name="write_number", **LIGHT.queue)
@@ -343,10 +358,12 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             queue=False,
         )
 
-        capture_go.click(api.capture_sketch, canvas, captured_shown, api_visibility="private", **CAPTURE.queue)
+        capture_go.click(api.capture_sketch, canvas, captured_shown, api_visibility="private", **CAPTURE.queue).then(
+            **reshape_capture
+        )
         drawn_digit.input(
             api.capture_sketch, [canvas, drawn_digit], captured_shown, api_visibility="private", **CAPTURE.queue
-        )
+        ).then(**reshape_capture)
         in_style = [code, hand_text, *shape]
         hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
         hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)

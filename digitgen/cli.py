@@ -9,7 +9,7 @@
     digitgen train --data DIR --out runs/mine       retrain (python -m digitgen.train)
     digitgen evaluate --data DIR [--cas]            the quality meter (python -m digitgen.evaluate)
     digitgen encoder --model runs/mine/model        the encoder that makes capture fast (python -m digitgen.encoder)
-    digitgen shape --model runs/mine/model          the shape controls' directions (python -m digitgen.shape)
+    digitgen shape --model runs/mine/model          the shape controls' directions (digitgen/shape.py)
 
 A thin layer over the library: anything a user gets wrong is one line on stderr and exit status 2.
 """

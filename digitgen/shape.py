@@ -11,8 +11,9 @@ as drawn, untouched.
 
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
-which carries the weights' fingerprint. ``python -m digitgen.shape --model FOLDER`` (or ``digitgen
-shape``) finds them, in about two minutes on two CPU cores.
+which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in about two
+minutes on two CPU cores. (``python -m digitgen.shape`` works too, but Python warns that the package
+imported this module before running it: the library's writers use it.)
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def find_directions(generator: Generator, samples: int = 1500, hands: int = 200,
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m digitgen.shape", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="digitgen shape", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=str(SHIPPED), help="the generator's folder; the directions are written inside it")
     p.add_argument("--samples", type=int, default=1500, help="digits measured per digit for the regression")
     p.add_argument("--hands", type=int, default=200, help="hands each direction's reach is measured on")

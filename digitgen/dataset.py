@@ -45,7 +45,7 @@ from .layout import IMAGE_SIZE, NUM_CLASSES
 from .models import Generator
 from .morphometrics import ATTRIBUTES, measure
 from .sample import check_int, check_neatness, check_seed
-from .shape import CONTROLS, check_range, parse_range, shaped
+from .shape import CONTROLS, check_range, parse_ranges, shaped
 
 FORMATS = ("idx", "npz", "png")
 SPLITS = {"train": "train", "test": "t10k"}  # the split's name in MNIST's file names
@@ -98,8 +98,20 @@ def digits(
         yield images, y.numpy().astype(np.uint8), controls.numpy()
 
 
+def checked_ranges(ranges: Ranges | None) -> Ranges:
+    """``ranges`` checked: known controls, each range within −1 … 1 and written low to high."""
+    if set(ranges or {}) - set(CONTROLS):
+        raise ValueError(f"the shape controls are {', '.join(CONTROLS)}; got {', '.join(sorted(ranges or {}))}")
+    return {name: check_range(name, low, high) for name, (low, high) in (ranges or {}).items()}
+
+
 def first_digits(
-    generator: Generator, per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNESS, n: int = 50
+    generator: Generator,
+    per_digit: int,
+    seed: int = 0,
+    neatness: float = DEFAULT_NEATNESS,
+    n: int = 50,
+    ranges: Ranges | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The training split's first ``n`` (images, labels), exactly as the written set holds them: a preview.
 
@@ -107,7 +119,8 @@ def first_digits(
     first chunk is drawn whole (at most :data:`CHUNK` digits) and cut.
     """
     per_digit, seed = check_int(per_digit, "per_digit", 1, MAX_PER_DIGIT), check_seed(seed)
-    images, labels, _ = next(digits(generator, per_digit, seed, check_neatness(neatness)))
+    ranges = checked_ranges(ranges)
+    images, labels, _ = next(digits(generator, per_digit, seed, check_neatness(neatness), ranges=ranges))
     return images[:n], labels[:n]
 
 
@@ -310,9 +323,7 @@ def write_dataset(
     """
     splits = plan(per_digit, split, fmt, test_per_digit, max_per_digit)
     seed, neatness = check_seed(seed), check_neatness(neatness)
-    if set(ranges or {}) - set(CONTROLS):
-        raise ValueError(f"the shape controls are {', '.join(CONTROLS)}; got {', '.join(sorted(ranges or {}))}")
-    ranges = {name: check_range(name, low, high) for name, (low, high) in (ranges or {}).items()}
+    ranges = checked_ranges(ranges)
     folder = Path(out).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -383,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     a = parser().parse_args(argv)
     try:
         plan(a.per_digit, a.split, a.format, a.test_per_digit)  # refuse bad sizes before loading weights
-        ranges = {name: parse_range(name, getattr(a, name)) for name in CONTROLS if getattr(a, name) is not None}
+        ranges = parse_ranges({name: getattr(a, name) for name in CONTROLS})
         command = shlex.join(["python", "-m", "digitgen.dataset", *argv])
         paths = write_dataset(
             a.out,

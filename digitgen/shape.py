@@ -71,6 +71,11 @@ def parse_range(name: str, text: str) -> tuple[float, float]:
     return check_range(name, low, high, str(text))
 
 
+def parse_ranges(written: dict[str, str | None]) -> dict[str, tuple[float, float]]:
+    """Each control's range as written (``{"thickness": "0.5:1"}``); a control left empty or None is left out."""
+    return {name: parse_range(name, text) for name, text in written.items() if text is not None and str(text).strip()}
+
+
 @dataclass(frozen=True)
 class Shape:
     """The three controls, each from −1 to 1; 0 leaves the digit as the hand draws it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -214,6 +215,37 @@ def test_dataset_download_is_mnist_that_torchvision_reads(client, tmp_path):
     train = torchvision.datasets.MNIST(str(tmp_path), train=True)
     assert len(train) == 200 and len(torchvision.datasets.MNIST(str(tmp_path), train=False)) == 30
     assert (tmp_path / "datasheet.json").exists() and (tmp_path / "README.md").exists()
+
+
+def test_a_dataset_spread_over_a_shape_range_says_what_is_in_it(client, tmp_path):
+    """A shifted set through the API, as `digitgen dataset --thickness 0.5:1` makes it: its digits
+    measured in a CSV beside their labels, thicker than the same set measured as drawn."""
+    import zipfile
+
+    measured = {}
+    for name, thickness, morphometrics in (("thick", "0.5:1", False), ("plain", "", True)):
+        with zipfile.ZipFile(client.predict(10, 3, 0, thickness, "", "", morphometrics, api_name="/dataset")) as zf:
+            zf.extractall(tmp_path / name)
+        measured[name] = np.genfromtxt(tmp_path / name / "train-morphometrics.csv", delimiter=",", names=True)
+    thick, plain = measured["thick"], measured["plain"]
+    assert len(thick) == len(plain) == 100 and np.array_equal(thick["label"], plain["label"])
+    assert thick["thickness_control"].min() >= 0.5 and not plain["thickness_control"].any()
+    assert thick["thickness"].mean() > plain["thickness"].mean() + 0.5  # pixels: drawn thick, measured thick
+    sheet = json.loads((tmp_path / "thick" / "datasheet.json").read_text())
+    assert sheet["shape_ranges"] == {"thickness": [0.5, 1.0]} and "--thickness 0.5:1" in sheet["command"]
+
+
+@pytest.mark.parametrize(
+    "ranges, message",
+    [
+        (("1:-1", "", ""), "thickness's range '1:-1' is written backwards: write -1:1"),
+        (("", "steep", ""), "slant takes a range LOW:HIGH within -1 … 1"),
+        (("", "", "0:3"), "width takes a range"),
+    ],
+)
+def test_a_bad_shape_range_gets_one_sentence(client, ranges, message):
+    with pytest.raises(Exception, match=re.escape(message)):
+        client.predict(10, 3, 0, *ranges, False, api_name="/dataset")
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,16 @@ def test_the_preview_is_the_sets_first_digits(idx_set, generator):
     assert np.array_equal(images, train.data[:50].numpy()) and np.array_equal(labels, train.targets[:50].numpy())
 
 
+def test_the_preview_of_a_shifted_set_is_its_first_digits(tmp_path, generator):
+    write_dataset(
+        tmp_path, 6, test_per_digit=1, seed=2, ranges={"slant": (0.5, 1)}, generator=generator, progress=False
+    )
+    train = torchvision.datasets.MNIST(str(tmp_path), train=True)
+    images, _ = first_digits(generator, 6, seed=2, n=50, ranges={"slant": (0.5, 1)})
+    assert np.array_equal(images, train.data[:50].numpy())
+    assert not np.array_equal(images, first_digits(generator, 6, seed=2, n=50)[0])
+
+
 def digest(folder) -> str:
     raw = sorted((folder / "MNIST" / "raw").iterdir())
     return hashlib.sha256(b"".join(p.read_bytes() for p in raw)).hexdigest()

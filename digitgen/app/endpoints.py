@@ -30,7 +30,7 @@ from digitgen.handwriting import write_number
 from digitgen.images import gif_bytes, grid, png_bytes, upscale, zip_of_pngs
 from digitgen.models import Generator
 from digitgen.sample import MAX_SEED, generate, morph, morph_digits, style_row
-from digitgen.shape import CONTROLS, ENDS
+from digitgen.shape import CONTROLS, ENDS, parse_ranges
 
 from .files import HandedOutFiles
 
@@ -48,6 +48,11 @@ ARGS = {
     **{name: f"-1 ({low}) … 1 ({high}); 0 leaves the hand as it draws." for name, (low, high) in ENDS.items()},
 }
 ARGS["shape"] = "\n            ".join(f"{name}: {ARGS[name]}" for name in CONTROLS)  # the three, in an Args list
+ARGS["ranges"] = "\n            ".join(  # a dataset's: the command line's --thickness LOW:HIGH and so on
+    f'{name}: spread the digits\' {name} over LOW:HIGH within -1 … 1 (e.g. "0.5:1"), or one value; '
+    "empty: as the hand draws."
+    for name in CONTROLS
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,8 @@ DATASET = Lane("dataset", limit=1, nice=15)  # seconds each; nobody watches it d
 LANES = (LIGHT, CAPTURE, DATASET)
 
 
-def shape_of(thickness: float = 0.0, slant: float = 0.0, width: float = 0.0) -> dict[str, float]:
-    """The shape controls as the library's keyword arguments (the library checks them)."""
+def shape_of(thickness: Any = 0.0, slant: Any = 0.0, width: Any = 0.0) -> dict[str, Any]:
+    """The shape controls (or a dataset's ranges) as the library's keyword arguments (the library checks them)."""
     return {"thickness": thickness, "slant": slant, "width": width}
 
 
@@ -369,7 +374,16 @@ class Endpoints:
         return self.files.png(upscale(grid(row, cols=10), PICTURE_SCALE))
 
     @endpoint(DATASET)
-    def make_dataset(self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    def make_dataset(
+        self,
+        per_digit: int,
+        seed: int,
+        neatness: float = DEFAULT_NEATNESS,
+        thickness: str = "",
+        slant: str = "",
+        width: str = "",
+        morphometrics: bool = False,
+    ) -> str:
         """A synthetic MNIST to download: both splits as MNIST's own IDX files, in a ZIP with a datasheet.
 
         Unzipped, ``torchvision.datasets.MNIST(folder, train=True)`` (or ``train=False``) loads it unchanged.
@@ -379,23 +393,34 @@ class Endpoints:
                 Larger sets: `digitgen dataset --per-digit N --out DIR` on your own machine.
             seed: 0 … 2**31−1; the same seed always makes the same set.
             neatness: {neatness}
+            {ranges}
+            morphometrics: measure every digit (Morpho-MNIST's area, length, thickness, slant, width,
+                height) into a CSV beside its labels; always on with a range.
 
         Returns:
-            A ZIP: MNIST/raw/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte, datasheet.json and README.md.
+            A ZIP: MNIST/raw/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte, datasheet.json and README.md,
+            and with morphometrics {{train,test}}-morphometrics.csv.
         """
         if isinstance(per_digit, int | float) and per_digit > DATASET_MAX_PER_DIGIT:
             raise ValueError(
                 f"up to {DATASET_MAX_PER_DIGIT:,} per digit here; for {per_digit:,.0f}, run "
                 f"`digitgen dataset --per-digit {per_digit:.0f} --out DIR` on your own machine"
             )
-        g = self.generator
-        data = dataset_zip(per_digit, seed, neatness, generator=g, max_per_digit=DATASET_MAX_PER_DIGIT)
+        ranges = parse_ranges(shape_of(thickness, slant, width))
+        data = dataset_zip(
+            per_digit, seed, neatness, generator=self.generator, max_per_digit=DATASET_MAX_PER_DIGIT,
+            ranges=ranges, morphometrics=bool(morphometrics or ranges),
+        )  # fmt: skip
         return self.files.save(data, f"digitgen-mnist_{per_digit:.0f}-per-digit_seed{seed}.zip")
 
     @endpoint(DATASET)
-    def dataset_preview(self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS) -> str:
+    def dataset_preview(
+        self, per_digit: int, seed: int, neatness: float = DEFAULT_NEATNESS, thickness: str = "", slant: str = "",
+        width: str = "",
+    ) -> str:  # fmt: skip
         """The set's first 50 training digits, as the ZIP will hold them: one PNG, five rows of ten, 2× enlarged."""
-        images, _ = first_digits(self.generator, per_digit, seed, neatness, n=50)
+        ranges = parse_ranges(shape_of(thickness, slant, width))
+        images, _ = first_digits(self.generator, per_digit, seed, neatness, n=50, ranges=ranges)
         return self.files.png(upscale(grid(images, cols=10), 2))
 
     def hand_files(self, c: Capture) -> tuple[str, str, np.ndarray]:

@@ -234,12 +234,24 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
             with gr.Tab(TABS["dataset"], id="dataset") as dataset_tab:
                 gr.Markdown(
                     "A labelled, shuffled set in MNIST's own format, from the seed and neatness above: unzipped, "
-                    "`torchvision.datasets.MNIST(folder)` loads it. "
-                    "Larger sets: `digitgen dataset --per-digit N --out DIR`."
+                    "`torchvision.datasets.MNIST(folder)` loads it. Give a shape range (`0.5:1`: only thick "
+                    "digits) to make a shifted set; every digit's measured shape then comes in a CSV beside its "
+                    "label. Larger sets: `digitgen dataset --per-digit N --out DIR`."
                 )
                 per_digit = gr.Number(
                     100, minimum=1, precision=0, label=f"Training digits per digit (1–{DATASET_MAX_PER_DIGIT:,})"
                 )
+                with gr.Row():
+                    shape_ranges = [
+                        gr.Textbox(
+                            "",
+                            label=f"{name.capitalize()} range",
+                            placeholder="as drawn, or e.g. -1:1",
+                            max_lines=1,
+                        )
+                        for name in CONTROLS
+                    ]
+                measure = gr.Checkbox(label="Measure every digit (Morpho-MNIST's CSV; always with a range)")
                 dataset_go = gr.Button("Make the dataset", variant="primary")
                 dataset_file = gr.File(label="ZIP of IDX files with a datasheet")
                 preview_label = "The set's first 50 training digits, as the ZIP holds them"
@@ -324,7 +336,7 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         yours_tab.select(first(api.example_capture, 7), hand_row, captured_shown, **opened, **CAPTURE.queue).then(
             **reshape_capture
         )
-        dataset_inputs = [per_digit, seed, neatness]
+        dataset_inputs = [per_digit, seed, neatness, *shape_ranges]
         dataset_tab.select(
             first(api.dataset_preview), [dataset_preview, *dataset_inputs], dataset_preview, **opened, **DATASET.queue
         )
@@ -367,7 +379,8 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         in_style = [code, hand_text, *shape]
         hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
         hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)
-        dataset_go.click(api.make_dataset, dataset_inputs, dataset_file, api_name="dataset", **DATASET.queue).then(
+        make_dataset = {"fn": api.make_dataset, "inputs": [*dataset_inputs, measure], "outputs": dataset_file}
+        dataset_go.click(**make_dataset, api_name="dataset", **DATASET.queue).then(
             api.dataset_preview, dataset_inputs, dataset_preview, api_visibility="private", **DATASET.queue
         )
 

@@ -113,7 +113,13 @@ def test_accuracy(digits: DigitSet, seed: int, test: DigitSet) -> dict[str, obje
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--run", type=Path, required=True, help="a training run's folder (its checkpoint holds D)")
-    p.add_argument("--keep", type=float, action="append", default=[], help="DRS's keep rate (default 0.5)")
+    p.add_argument(
+        "--keep",
+        type=float,
+        action="append",
+        default=[],
+        help="DRS at this keep rate (repeatable); without one, plain samples only",
+    )
     p.add_argument("--seeds", type=int, default=2, help="the classifier's training seeds per set")
     p.add_argument("--name", default="rejection_sampling")
     a = p.parse_args()
@@ -121,7 +127,7 @@ def main() -> None:
     test = load_mnist(root, train=False)
     ref_feats, _ = read_images(test.images)
     results: dict[str, dict] = {}
-    for keep in [None, *(a.keep or [0.5])]:
+    for keep in [None, *a.keep]:
         start = time.perf_counter()
         digits, drawn = (plain_set(run, 0), 1.0) if keep is None else drs_set(run, keep, 0)
         name = "plain" if keep is None else f"drs_keep_{keep}"

@@ -11,8 +11,10 @@ For each set (plain samples, and DRS at each ``--keep``) the script builds 6,000
 from the run's sampling generator, trains the meter's classifier on them once per training seed
 (``classifier.fit_classifier``, 4 epochs) and tests it on MNIST test, and reads the set's meter
 figures (accuracy, FID, precision, recall against MNIST test, on the first 1,000 of each digit).
-Run: ``DIGITGEN_DATA=... python benchmarks/rejection_sampling.py --run RUN_DIR`` (a
-``python -m digitgen.train`` output folder); results in ``benchmarks/results/rejection_sampling.json``.
+Run: ``DIGITGEN_DATA=... python benchmarks/rejection_sampling.py --run RUN_DIR --keep 0.5`` (a
+``python -m digitgen.train`` output folder); results in ``benchmarks/results/rejection_sampling.json``
+(``--name``: another file). Without ``--keep`` it measures the run's plain samples only: the same
+figures for any training lever, run against run (``cas_capacity.json``, ``cas_diffaugment.json``).
 """
 
 from __future__ import annotations

@@ -379,10 +379,9 @@ def build(generator: Generator, files: HandedOutFiles | None = None) -> gr.Block
         in_style = [code, hand_text, *shape]
         hand_write.click(api.write_in_style, in_style, hand_number, api_name="write_in_style", **LIGHT.queue)
         hand_text.submit(api.write_in_style, in_style, hand_number, api_visibility="private", **LIGHT.queue)
-        make_dataset = {"fn": api.make_dataset, "inputs": [*dataset_inputs, measure], "outputs": dataset_file}
-        dataset_go.click(**make_dataset, api_name="dataset", **DATASET.queue).then(
-            api.dataset_preview, dataset_inputs, dataset_preview, api_visibility="private", **DATASET.queue
-        )
+        dataset_go.click(
+            api.make_dataset, [*dataset_inputs, measure], dataset_file, api_name="dataset", **DATASET.queue
+        ).then(api.dataset_preview, dataset_inputs, dataset_preview, api_visibility="private", **DATASET.queue)
 
         # One picture per call for AI agents (MCP shows a single image output inline; galleries reach an
         # agent only as links) and for scripts. Endpoints only: nothing on the page triggers them.

@@ -20,22 +20,21 @@ figures for any training lever, run against run (``cas_capacity.json``, ``cas_di
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from dataclasses import fields
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from common import mnist_root, report
 
-from digitgen.checkpoint import CHECKPOINT, checkpoint_metadata
+from digitgen.checkpoint import CHECKPOINT
 from digitgen.classifier import fit_classifier, read_images
 from digitgen.data import DigitSet, load_mnist
 from digitgen.draw import noise_from, pixels
 from digitgen.evaluate import figures, rounded
 from digitgen.models import NUM_CLASSES, MinibatchStd
-from digitgen.train import TrainConfig, new_run
+from digitgen.train import new_run, saved_config
 
 PER_DIGIT = 6000  # the meter's CAS: 60,000 digits
 BURN_IN = 10_000  # candidates per digit that fix d_max and gamma
@@ -44,9 +43,7 @@ BATCH = 512  # candidates per pass, in same-digit groups as training's batches
 
 def load_run(folder: Path):
     """The run's networks as its checkpoint left them, on the CPU."""
-    saved = json.loads(checkpoint_metadata(folder / CHECKPOINT)["config"])
-    names = {f.name for f in fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in names} | {"compile": False, "device": "cpu"})
+    cfg = replace(saved_config(folder / CHECKPOINT), compile=False, device="cpu")
     run = new_run(cfg, torch.device("cpu"))
     run.load(folder / CHECKPOINT, torch.device("cpu"))
     return run

@@ -167,6 +167,13 @@ def recalibrate_batchnorm(generator: Generator, batches: int = 20, batch: int = 
     generator.eval()
 
 
+def saved_config(path: Path) -> TrainConfig:
+    """The config a checkpoint was written with; options this version of digitgen does not know are dropped."""
+    saved = json.loads(checkpoint_metadata(path)["config"])
+    names = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in saved.items() if k in names})
+
+
 @dataclass
 class Run:
     """Everything a checkpoint holds: the three networks, two optimizers, and the log."""
@@ -195,10 +202,7 @@ class Run:
         try:
             meta = load_checkpoint(path, self.networks(), self.optimizers(), device)
         except RuntimeError as e:  # load_state_dict: the checkpoint's networks have other layers or sizes
-            saved = json.loads(checkpoint_metadata(path)["config"])
-            names = {f.name for f in fields(TrainConfig)}
-            known = {k: v for k, v in saved.items() if k in names}
-            there, here = network_shape(TrainConfig(**known)), network_shape(self.cfg)
+            there, here = network_shape(saved_config(path)), network_shape(self.cfg)
             changed = [f"{k} {there.get(k)} there, {v} here" for k, v in here.items() if there.get(k) != v]
             raise ValueError(
                 f"{path} holds networks of another shape ({'; '.join(changed) or 'another version of digitgen'}): "

@@ -91,10 +91,7 @@ class Companion(nn.Module):
     and a ``config.json`` whose ``generator`` is the fingerprint (hex) of the weights it was made for."""
 
     generator: str
-
-    @property
-    def config(self) -> dict[str, object]:
-        raise NotImplementedError
+    config: dict[str, object]  # each companion's own property: what its config.json holds
 
     def save(self, folder: str | Path) -> None:
         """``model.safetensors`` and ``config.json`` in ``folder`` (inside the generator's folder)."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,23 @@ def data_root() -> Path:
     if not (root / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
         pytest.fail(f"DIGITGEN_DATA={root} holds no MNIST; point it at a torchvision MNIST root or unset it")
     return root
+
+
+def lend_packages(python: Path, folder: Path, lent: Callable[[str], bool]) -> Path:
+    """Make this environment's installed entries whose names pass ``lent`` importable by ``python``.
+
+    They are linked into ``folder``, which a ``.pth`` file adds to that environment's path: a fresh
+    environment gets them without a second copy (torch alone is 6 GB), and nothing else leaks in.
+    Returns that environment's site-packages.
+    """
+    folder.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if lent(entry.name):
+            (folder / entry.name).symlink_to(entry)
+    where = [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    site = Path(subprocess.run(where, capture_output=True, text=True, check=True).stdout.strip())
+    (site / f"{folder.name}.pth").write_text(f"{folder}\n")
+    return site
 
 
 def free_port() -> int:

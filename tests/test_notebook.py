@@ -13,13 +13,12 @@ import json
 import re
 import subprocess
 import sys
-import sysconfig
 import venv
 from pathlib import Path
 
 import papermill
 import pytest
-from conftest import ROOT
+from conftest import ROOT, lend_packages
 from test_space import repository_files
 
 from digitgen.card import repository_url
@@ -33,13 +32,9 @@ pytestmark = pytest.mark.slow  # installs the package and runs the notebook
 NOTEBOOK = ROOT / "train_colab.ipynb"
 
 
-def preinstalled_packages(folder: Path) -> Path:
-    """This environment's packages without digitgen, as links in ``folder``: what Colab has preinstalled."""
-    folder.mkdir()
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not entry.name.startswith(("digitgen", "__editable__")):
-            (folder / entry.name).symlink_to(entry)
-    return folder
+def preinstalled_on_colab(name: str) -> bool:
+    """What Colab has preinstalled: this environment's packages, all but digitgen."""
+    return not name.startswith(("digitgen", "__editable__"))
 
 
 def fresh_runtime(tmp_path: Path, monkeypatch) -> Path:
@@ -47,12 +42,7 @@ def fresh_runtime(tmp_path: Path, monkeypatch) -> Path:
     env = tmp_path / "runtime"
     venv.create(env, with_pip=True)
     python = env / "bin" / "python"
-    site = Path(
-        subprocess.check_output(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-        ).strip()
-    )
-    (site / "preinstalled.pth").write_text(str(preinstalled_packages(tmp_path / "preinstalled")) + "\n")
+    site = lend_packages(python, tmp_path / "preinstalled", preinstalled_on_colab)
     kernel = tmp_path / "jupyter" / "kernels" / "fresh-runtime"
     kernel.mkdir(parents=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]

@@ -150,6 +150,19 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
         "",
         f"In the digitgen Space, set the variable `DIGITGEN_MODEL={name}` to serve these weights.",
         "",
+        "## What rides with the weights",
+        "",
+        "Two optional folders beside `model.safetensors`, each a `model.safetensors` with a `config.json` "
+        "that names the fingerprint of the weights it was made for (digitgen ignores, with a warning, "
+        "one made for other weights):",
+        "",
+        "- `encoder/`: turns a drawn digit into this generator's noise in one pass, so capturing a hand "
+        "takes about a tenth of a second instead of a search. Made by `digitgen encoder --model FOLDER` "
+        "(this folder, on disk); without it, capture searches.",
+        "- `shape/`: the noise directions behind the thickness, slant and width controls (each −1 to 1; "
+        "`generate(7, 42, thickness=0.5)`). Made by `digitgen shape --model FOLDER`; without it, the "
+        "shape controls are off.",
+        "",
     ]
     if metrics:
         lines += [

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 import torch
@@ -193,3 +194,18 @@ def test_the_card_says_which_release_targets_are_met_and_when():
     assert "every release target first met after 13.7 min of training (epoch 9; the run's evaluation, 1000 per" in card
     G.info["training"]["targets_first_met"]["train_seconds"] = 13.1  # a GPU's: seconds
     assert "first met after 13 s of training (epoch 9;" in model_card_text(G.config)
+
+
+def test_the_card_names_each_companion_folder_and_the_command_that_makes_it(capsys):
+    from digitgen import encoder, shape
+    from digitgen.cli import main as digitgen_command
+
+    G, _ = make_models("conv")
+    card = model_card_text(G.config)
+    for module in (encoder, shape):
+        assert f"`{module.FOLDER}/`" in card
+        command = re.search(rf"`digitgen ({module.FOLDER}) --model FOLDER`", card)
+        assert command, module.FOLDER
+        with pytest.raises(SystemExit) as done:  # a command the digitgen tool really has, taking --model
+            digitgen_command([command[1], "--help"])
+        assert done.value.code == 0 and "--model" in capsys.readouterr().out

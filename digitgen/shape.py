@@ -5,13 +5,13 @@ digit, many of its own digits are measured (:mod:`digitgen.morphometrics`), the 
 are regressed on the noise, and each attribute gets the shortest step in the noise that changes it
 by one standard deviation while the linear fit of the other two stays put (``W (WᵀW)⁻¹``). Each
 direction is then stretched, on each side separately, until the mean over a few hundred hands
-reaches just past the generator's own 5th or 95th percentile for that digit: so −1 and 1 are "as
-thin (slanted left, narrow) as digits come" and "as thick (slanted right, wide)", and 0 is the hand
-as drawn, untouched.
+reaches just past the generator's own 5th or 95th percentile for that digit, or as far as that side
+goes before it turns back (measured halfway too): so −1 and 1 are "as thin (slanted left, narrow)
+as digits come" and "as thick (slanted right, wide)", and 0 is the hand as drawn, untouched.
 
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
-which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in about two
+which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in about three
 minutes on two CPU cores. (``python -m digitgen.shape`` works too, but Python warns that the package
 imported this module before running it: the library's writers use it.)
 """
@@ -152,6 +152,11 @@ def attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
     return np.stack([m[name] for name in CONTROLS], axis=1)
 
 
+def mean_attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
+    """The three attributes averaged over the hands ``z`` (ignoring digits too faint to measure): ``(3,)``."""
+    return np.nanmean(attributes(generator, digit, z), axis=0)
+
+
 def directions_for(
     generator: Generator, digit: int, samples: int, hands: int, seed: int
 ) -> tuple[torch.Tensor, dict[str, object]]:
@@ -170,22 +175,30 @@ def directions_for(
     targets = np.stack([low - MARGIN * (high - low), high + MARGIN * (high - low)], axis=1)  # (3, 2)
 
     hands_z = noise(generator.z_dim, hands, seed + 100 + digit)
-    start = np.nanmean(attributes(generator, digit, hands_z), axis=0)
+    start = mean_attributes(generator, digit, hands_z)
     steps, reach = torch.zeros(len(CONTROLS), 2, generator.z_dim), np.zeros((len(CONTROLS), 2))
     for i in range(len(CONTROLS)):
         for side, sign in enumerate((-1.0, 1.0)):
             wanted = targets[i, side] - start[i]
             k, limit = wanted / sd[i], MAX_STEP / float(unit[i].norm())  # the linear fit's guess, in sd
-            for _ in range(3):  # then the measured response: the fit is good, not perfect, at the ends
+            best_k, best_got = 0.0, 0.0  # the measured step nearest the aim that moves it the right way all along
+            for _ in range(4):  # then the measured response: the fit is good, not perfect, at the ends
                 k = float(np.clip(k, -limit, limit))
-                got = np.nanmean(attributes(generator, digit, hands_z + k * unit[i])[:, i]) - start[i]
-                if sign * got <= 0 or abs(got - wanted) < 0.05 * abs(wanted):
+                halfway, got = (
+                    mean_attributes(generator, digit, hands_z + f * k * unit[i])[i] - start[i] for f in (0.5, 1)
+                )
+                onward = sign * halfway > 0 and sign * (got - halfway) > 0
+                if onward and abs(got - wanted) < abs(best_got - wanted):
+                    best_k, best_got = k, got
+                if onward and abs(got - wanted) < 0.05 * abs(wanted):
                     break
-                k *= float(np.clip(wanted / got, 0.5, 2.0))
-            steps[i, side], reach[i, side] = k * unit[i], start[i] + got
+                # past a turning point (a 1 made ever narrower grows wider again) come back halfway
+                k = k / 2 if not onward else k * float(np.clip(wanted / got, 0.5, 2.0))
+            steps[i, side], reach[i, side] = best_k * unit[i], start[i] + best_got
     return steps, {
         "r2": np.round(r2, 3).tolist(),
         "p5_p95": np.round(np.stack([low, high], 1), 3).tolist(),
+        "as_drawn": np.round(start, 3).tolist(),
         "at_minus_and_plus_1": np.round(reach, 3).tolist(),
     }
 

@@ -90,6 +90,10 @@ def test_find_directions_saves_them_beside_the_weights(generator, tmp_path):
     generator.save_pretrained(folder)
     directions = find_directions(generator, samples=150, hands=16)
     assert directions.generator == fingerprint(generator).hex() and directions.fit["hands"] == 16
+    for digit in map(str, range(10)):  # no side of a control moves its attribute the wrong way
+        fit = directions.fit[digit]
+        for drawn, (at_minus, at_plus) in zip(fit["as_drawn"], fit["at_minus_and_plus_1"], strict=True):
+            assert at_minus <= drawn <= at_plus, (digit, drawn, at_minus, at_plus)
     directions.save(folder / FOLDER)
     mine = load_generator(folder)
     assert load_directions(mine).steps.shape == (10, 3, 2, generator.z_dim)

@@ -53,9 +53,9 @@ def test_shape_controls_and_a_digit_morph(tmp_path):
     bold = run("generate", "4", "--seed", "9", "--thickness", "1", "--slant", "-0.5", "-o", str(tmp_path / "b.png"))
     assert bold.returncode == 0, bold.stderr
     strip = np.asarray(Image.open(tmp_path / "b.png"))
-    assert np.array_equal(strip[2:30, 2:30], generate(4, 9, thickness=1, slant=-0.5)[0])
+    np.testing.assert_array_equal(strip[2:30, 2:30], generate(4, 9, thickness=1, slant=-0.5)[0])  # says where
     assert run("morph", "3", "8", "--seed", "5", "--frames", "6", "-o", str(tmp_path / "m.png")).returncode == 0
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "m.png"))[2:30, 2:30], morph_digits(3, 8, 5, 6)[0])
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "m.png"))[2:30, 2:30], morph_digits(3, 8, 5, 6)[0])
     assert run("morph", "3", "8", "-o", str(tmp_path / "m.gif")).returncode == 0
     assert Image.open(tmp_path / "m.gif").n_frames == 18  # ten frames, there and back
 

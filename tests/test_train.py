@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 import torch._inductor.config
@@ -9,6 +10,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from digitgen.classifier import DigitClassifier
 from digitgen.cuda_graph import set_learning_rate
 from digitgen.evaluate import Meter, unmet_targets
 from digitgen.hub import load_folder
@@ -73,6 +75,20 @@ def test_train_checkpoint_resume_and_load(tmp_path, data_root, capsys):
     assert images.shape == (5, 28, 28) and images.std() > 10  # not blank after 120 steps
 
 
+@pytest.mark.slow  # trains a classifier, then the generator against it
+def test_a_guided_run_trains_its_classifier_and_says_so_in_its_card(tmp_path, data_root, capsys):
+    args = ["--data", str(data_root), "--subset", "640", "--batch-size", "32", "--epochs", "1", "--width", "8"]
+    args += ["--width-28", "4", "--eval-every", "0", "--final-eval-n", "0", "--no-compile"]
+    main([*args, "--out", str(tmp_path / "plain")])
+    main([*args, "--out", str(tmp_path / "guided"), "--guide", "0.5"])
+    assert "classifier epoch 2/2" in capsys.readouterr().err
+    guided = load_folder(tmp_path / "guided" / "model")
+    assert guided.info["training"]["config"]["guide"] == 0.5
+    assert '"guide": 0.5' in (tmp_path / "guided" / "model" / "README.md").read_text()
+    plain = load_folder(tmp_path / "plain" / "model")
+    assert not np.array_equal(generate(3, 1, generator=guided), generate(3, 1, generator=plain))  # it moved G
+
+
 @pytest.mark.slow  # trains
 def test_the_final_figures_reuse_the_last_epochs_measurement_of_the_same_generator(tmp_path, data_root, monkeypatch):
     calls, measure = [], Meter.measure
@@ -134,6 +150,32 @@ def test_the_noise_read_back_enters_both_players_losses():
     assert new_run(TrainConfig(recipe="gpu", width=8, width_28=4), cpu).D.recover is not None
     assert new_run(TrainConfig(width=8, width_28=4, read_noise=0.0, compile=False), cpu).D.recover is None
     assert new_run(TrainConfig(arch="mlp"), cpu).D.recover is None
+
+
+def test_the_guide_adds_its_classifiers_cross_entropy_to_gs_loss_alone(capsys):
+    """``--guide λ`` adds λ·cross-entropy(C(G(z, y)), y) of a frozen classifier C to G's loss, not D's;
+    a step is made with its classifier exactly when the run is guided."""
+    torch.manual_seed(0)
+    real, y, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10, torch.randn(8, 64)
+    cpu, guide = torch.device("cpu"), DigitClassifier(width=4).eval().requires_grad_(False)
+    losses = []
+    for weight in (1.0, 3.0):  # the same seed: the same networks
+        run = new_run(TrainConfig(width=8, width_28=4, guide=weight, compile=False), cpu)
+        losses.append(make_step(run, cpu, guide)(real, y, z, False))
+    run = new_run(TrainConfig(width=8, width_28=4, compile=False), cpu)
+    with torch.no_grad():
+        wrong = torch.nn.functional.cross_entropy(guide(run.G(z, y)), y)
+    assert wrong > 1  # an untrained classifier: a large term to find
+    torch.testing.assert_close(losses[1][0], losses[0][0])  # D's loss: untouched
+    torch.testing.assert_close(losses[1][1] - losses[0][1], 2 * wrong)
+    with pytest.raises(ValueError, match="guided run"):
+        make_step(run, cpu, guide)
+    with pytest.raises(ValueError, match="guided run"):
+        make_step(new_run(TrainConfig(width=8, width_28=4, guide=1.0, compile=False), cpu), cpu)
+    with pytest.raises(SystemExit):
+        parse_args(["--guide", "-0.5"])
+    assert "--guide must be at least 0" in capsys.readouterr().err
+    assert parse_args(["--guide", "0.25"])[0].guide == 0.25
 
 
 @pytest.mark.slow  # compiles and trains

@@ -1,7 +1,7 @@
 # The README's two commands, each doing its own set-up from a fresh clone:
 #   make app    run the app on http://127.0.0.1:7860 (the shipped weights unless DIGITGEN_MODEL says otherwise)
 #   make test   run the test suite (no MNIST and no network needed: the tests use the sample in tests/data)
-#   make check  the developers' inner loop: the suite less the tests marked slow (about 90 s on 2 cores)
+#   make check  the developers' inner loop: the suite less the tests marked slow (about 2 minutes on 2 cores)
 # Both build .venv on first use, with the dependency versions this project is tested with
 # (constraints.txt), and reuse it afterwards; editing pyproject.toml or constraints.txt rebuilds it.
 # On a machine without a GPU, PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu installs the

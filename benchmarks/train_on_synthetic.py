@@ -11,6 +11,9 @@ order and augmentation; the sets themselves are fixed):
   noise lever (a narrower noise distribution);
 * ``real_8_epochs``: MNIST's 60,000 for 8 epochs, as many steps as ``real_plus_synthetic`` takes in 4,
   so a gain from adding synthetic digits is not just a gain from training longer.
+* ``--larger K`` (K = 2 or 4): K × 60,000 generated digits, for 4 / K epochs (``synthetic_Kx_same_steps``:
+  more distinct digits, as many steps as the CAS) and for 4 (``synthetic_Kx``), beside the CAS's 60,000
+  for 4 K epochs (``synthetic_4K_epochs``): whether more of the generator's variety teaches more.
 
 ``--only NAME`` runs only the named sets, ``--name`` names the results file.
 
@@ -39,9 +42,12 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=3, help="training seeds per set")
     p.add_argument("--synthetic-seeds", type=int, default=2, help="training seeds for the synthetic-only sets")
     p.add_argument("--neatness", type=float, action="append", default=[], help="another sampling neatness to try")
+    p.add_argument("--larger", type=int, action="append", default=[], help="K x 60,000 generated digits (2 or 4)")
     p.add_argument("--only", action="append", default=[], help="run only these sets")
     p.add_argument("--name", default="train_on_synthetic", help="the results file's name")
     a = p.parse_args()
+    if any(k not in (2, 4) for k in a.larger):
+        p.error("--larger takes 2 or 4 (so that 4 / K epochs is whole)")
     root, g = mnist_root(), load_generator()
     test, real = load_mnist(root, train=False), load_mnist(root, train=True)
     synthetic = generated_set(g, len(real) // 10, seed=0)
@@ -56,6 +62,11 @@ def main() -> None:
         },
         "real_8_epochs": (real, a.seeds, 8),
     }
+    for k in a.larger:
+        larger = generated_set(g, k * len(real) // 10, seed=0)
+        sets[f"synthetic_{k}x_same_steps"] = (larger, a.synthetic_seeds, 4 // k)
+        sets[f"synthetic_{k}x"] = (larger, a.synthetic_seeds, 4)
+        sets[f"synthetic_{4 * k}_epochs"] = (synthetic, a.synthetic_seeds, 4 * k)
     sets = {name: v for name, v in sets.items() if not a.only or name in a.only}
     runs: dict[str, list[dict[str, float]]] = {}
     for name, (train, seeds, epochs) in sets.items():

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sysconfig
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SAMPLE = ROOT / "tests" / "data"  # 2,000 train and 1,000 test digits of MNIST, shipped with the repo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_folder(tmp_path_factory):
+    """This session's temporary files in a folder of pytest's, which keeps only the last three sessions'.
+
+    gradio_client downloads each file into a fresh folder of the system's temporary directory and
+    leaves it there, empty: about 250 a run of ``test_app.py``, for ever, without this.
+    """
+    system = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tempfiles"))
+    yield
+    tempfile.tempdir = system
 
 
 @pytest.fixture(scope="session")

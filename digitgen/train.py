@@ -94,7 +94,6 @@ class TrainConfig:
     r1: float = 0.0  # R1 penalty weight on D's gradient at real digits (0: off)
     r1_every: int = 4  # steps between R1 penalties (lazy regularization, weighted up to match)
     guide: float = 0.0  # weight of a frozen classifier's cross-entropy on G's digits in G's loss (0: off)
-    mode_seek: float = 0.0  # weight of MSGAN's mode-seeking term in G's loss (0: off)
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # bf16 autocast on GPUs that compute bf16 natively (Ampere and later); ignored elsewhere
@@ -130,17 +129,6 @@ def d_loss(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean() if kind == "hinge" else F.softplus(-fake).mean()
-
-
-def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """MSGAN's term (Mao et al., 2019): 1 / (how far apart two fakes lie per unit of noise between them).
-
-    Consecutive images pair up; a training batch's same-digit groups (``GROUP``, an even size) make
-    each pair one digit. Minimised, it spreads G's digits of one class over more styles.
-    """
-    images, noise = fake.float().flatten(1).unflatten(0, (-1, 2)), z.float().unflatten(0, (-1, 2))
-    apart = (images[:, 0] - images[:, 1]).abs().mean(1) / (noise[:, 0] - noise[:, 1]).abs().mean(1)
-    return 1 / (apart.mean() + 1e-5)
 
 
 @torch.no_grad()
@@ -386,9 +374,6 @@ def train_step(p: Players, real: torch.Tensor, y: torch.Tensor, z: torch.Tensor,
     for 1.2x the epoch's time, a little recall and diversity; they teach a classifier no better
     (docs/experiments.md). Off by default.
 
-    With ``mode_seek`` G's loss also carries ``mode_seek · mode_seeking_loss``: it pays G for digits
-    that differ as much as their noise does (docs/experiments.md). Off by default.
-
     During G's update D's weights need no gradient, so none is computed. The losses stay on the
     device (no host sync).
     """
@@ -411,8 +396,6 @@ def train_step(p: Players, real: torch.Tensor, y: torch.Tensor, z: torch.Tensor,
         loss_g = g_loss(cfg.loss, fake_score) + read_back
         if p.guide is not None:
             loss_g = loss_g + cfg.guide * F.cross_entropy(p.guide(fake.float()), y)
-        if cfg.mode_seek > 0:
-            loss_g = loss_g + cfg.mode_seek * mode_seeking_loss(fake, z)
     p.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     p.opt_g.step()
@@ -578,8 +561,6 @@ def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
         p.error("--read-noise must be at least 0")
     if cfg.guide < 0:
         p.error("--guide must be at least 0")
-    if cfg.mode_seek < 0 or (cfg.mode_seek > 0 and (cfg.batch_size or 2) % 2):
-        p.error("--mode-seek must be at least 0, and pairs its digits: an even --batch-size")
     if cfg.r1 < 0 or cfg.r1_every < 1:
         p.error("--r1 must be at least 0 and --r1-every at least 1")
     return cfg, resume

@@ -24,7 +24,6 @@ from digitgen.train import (
     learning_rate_scale,
     main,
     make_step,
-    mode_seeking_loss,
     new_run,
     parse_args,
     with_recipe,
@@ -177,32 +176,6 @@ def test_the_guide_adds_its_classifiers_cross_entropy_to_gs_loss_alone(capsys):
         parse_args(["--guide", "-0.5"])
     assert "--guide must be at least 0" in capsys.readouterr().err
     assert parse_args(["--guide", "0.25"])[0].guide == 0.25
-
-
-def test_mode_seeking_adds_msgans_term_to_gs_loss_alone(capsys):
-    """``--mode-seek λ`` adds λ / (mean over pairs of |G(z₁) - G(z₂)| / |z₁ - z₂|) to G's loss, not D's:
-    a generator whose pairs of digits differ less than their noise pays more."""
-    torch.manual_seed(0)
-    real, y, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) // 2, torch.randn(8, 64)
-    cpu, losses = torch.device("cpu"), []
-    for weight in (1.0, 3.0):  # the same seed: the same networks
-        run = new_run(TrainConfig(width=8, width_28=4, mode_seek=weight, compile=False), cpu)
-        losses.append(make_step(run, cpu)(real, y, z, False))
-    run = new_run(TrainConfig(width=8, width_28=4, compile=False), cpu)
-    with torch.no_grad():
-        fake = run.G(z, y)
-    pairs = [(fake[i] - fake[i + 1]).abs().mean() / (z[i] - z[i + 1]).abs().mean() for i in range(0, 8, 2)]
-    term = 1 / (sum(pairs) / 4 + 1e-5)
-    torch.testing.assert_close(mode_seeking_loss(fake, z), term)
-    same = mode_seeking_loss(fake[::2].repeat_interleave(2, 0), z)  # each pair one image
-    assert same > 1e4 > term  # a collapsed pair costs the most
-    torch.testing.assert_close(losses[1][0], losses[0][0])  # D's loss: untouched
-    torch.testing.assert_close(losses[1][1] - losses[0][1], 2 * term)
-    for bad in (["--mode-seek", "-1"], ["--mode-seek", "1", "--batch-size", "33"]):
-        with pytest.raises(SystemExit):
-            parse_args(bad)
-        assert "--mode-seek must be at least 0" in capsys.readouterr().err
-    assert parse_args(["--mode-seek", "1"])[0].mode_seek == 1
 
 
 @pytest.mark.slow  # compiles and trains

@@ -74,10 +74,12 @@ def emphasised_order(missed: torch.Tensor, times: int) -> Callable[..., torch.Te
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--emphasis", type=int, default=2, help="how many times as often an uncovered digit is drawn")
+    p.add_argument("--emphasis", type=int, default=2, help="how many times as often a missed digit is drawn")
     p.add_argument("--missed", choices=("uncovered", "misread"), default="uncovered", help="which real digits")
     p.add_argument("--out", required=True, help="the training run's folder")
     a, training = p.parse_known_args()
+    if a.emphasis < 1:
+        p.error("--emphasis must be at least 1 (1: every digit as often as MNIST holds it)")
     root = mnist_root()
     missed = (uncovered_digits if a.missed == "uncovered" else misread_digits)(root)
     labels = load_mnist(root, train=True).labels

@@ -31,28 +31,25 @@ from common import mnist_root, report
 import digitgen.train
 from digitgen import load_generator
 from digitgen.classifier import fit_classifier, load_classifier, read_images
-from digitgen.data import load_mnist
-from digitgen.evaluate import generated_set, knn_radii
+from digitgen.data import DigitSet, load_mnist
+from digitgen.evaluate import generated_set, inside_balls, knn_radii
 from digitgen.layout import NUM_CLASSES
 
 
-def uncovered_digits(root: str, per_digit: int = 6000, seed: int = 1) -> torch.Tensor:
-    """Which of MNIST's training digits lie outside every k-NN ball of the shipped weights' digits of their class."""
-    real, fake = load_mnist(root, train=True), generated_set(load_generator(), per_digit, seed)
-    meter = load_classifier()
+def uncovered_digits(real: DigitSet, per_digit: int = 6000, seed: int = 1) -> torch.Tensor:
+    """Which of ``real``'s digits lie outside every k-NN ball of the shipped weights' digits of their class."""
+    fake, meter = generated_set(load_generator(), per_digit, seed), load_classifier()
     real_feats, fake_feats = read_images(real.images, meter)[0], read_images(fake.images, meter)[0]
     uncovered = torch.zeros(len(real), dtype=torch.bool)
     for digit in range(NUM_CLASSES):
-        mine, theirs = torch.nonzero(real.labels == digit).flatten(), fake_feats[fake.labels == digit]
-        radii = knn_radii(theirs)
-        hit = torch.cat([(torch.cdist(chunk, theirs) <= radii).any(1) for chunk in real_feats[mine].split(2048)])
-        uncovered[mine] = ~hit
+        mine, theirs = real.labels == digit, fake_feats[fake.labels == digit]
+        uncovered[mine] = ~inside_balls(real_feats[mine], theirs, knn_radii(theirs))
     return uncovered
 
 
-def misread_digits(root: str) -> torch.Tensor:
-    """Which of MNIST's training digits a classifier trained on the CAS's generated digits misreads."""
-    real, fake = load_mnist(root, train=True), generated_set(load_generator(), 6000, seed=0)
+def misread_digits(real: DigitSet) -> torch.Tensor:
+    """Which of ``real``'s digits a classifier trained on the CAS's generated digits misreads."""
+    fake = generated_set(load_generator(), 6000, seed=0)
     return read_images(real.images, fit_classifier(fake, 4, seed=0))[1].argmax(1) != real.labels
 
 
@@ -81,8 +78,8 @@ def main() -> None:
     if a.emphasis < 1:
         p.error("--emphasis must be at least 1 (1: every digit as often as MNIST holds it)")
     root = mnist_root()
-    missed = (uncovered_digits if a.missed == "uncovered" else misread_digits)(root)
-    labels = load_mnist(root, train=True).labels
+    real = load_mnist(root, train=True)
+    missed, labels = (uncovered_digits if a.missed == "uncovered" else misread_digits)(real), real.labels
     shares = [round(float(missed[labels == d].float().mean()), 4) for d in range(NUM_CLASSES)]
     name = "coverage_emphasis" if a.missed == "uncovered" else "coverage_emphasis_misread"
     share = round(float(missed.float().mean()), 4)

@@ -68,10 +68,14 @@ def knn_radii(x: torch.Tensor, k: int = KNN_K, chunk: int = 2048) -> torch.Tenso
     return torch.cat([torch.cdist(c, x).kthvalue(k + 1, dim=1).values for c in x.split(chunk)])
 
 
-def coverage(points: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> float:
+def inside_balls(points: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
+    """Whether each of ``points`` lies inside at least one ball (``ref[i]``, ``radii[i]``)."""
+    return torch.cat([(torch.cdist(c, ref) <= radii).any(dim=1) for c in points.split(chunk)])
+
+
+def coverage(points: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor) -> float:
     """Fraction of ``points`` inside at least one ball (``ref[i]``, ``radii[i]``)."""
-    hits = [(torch.cdist(c, ref) <= radii).any(dim=1) for c in points.split(chunk)]
-    return float(torch.cat(hits).float().mean())
+    return float(inside_balls(points, ref, radii).float().mean())
 
 
 def precision_recall(real: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:

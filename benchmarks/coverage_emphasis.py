@@ -12,7 +12,7 @@ Which real training digits are missed (``--missed``):
 The missed real digits are then drawn ``--emphasis`` times as often during a run of the CPU recipe
 (``python -m digitgen.train --recipe cpu``; any further options go to it), each epoch as long as
 before: training's grouped order is drawn from pools where each missed digit appears ``--emphasis``
-times.
+times (``--emphasis-epochs N``: in the first N epochs only; the run must not be resumed).
 
 Run: ``DIGITGEN_DATA=... python benchmarks/coverage_emphasis.py --emphasis 2 --out RUN_DIR [--guide 0.25]``,
 then ``python benchmarks/rejection_sampling.py --run RUN_DIR --name NAME`` for the run's CAS and
@@ -31,7 +31,7 @@ from common import mnist_root, report
 import digitgen.train
 from digitgen import load_generator
 from digitgen.classifier import fit_classifier, load_classifier, read_images
-from digitgen.data import DigitSet, load_mnist
+from digitgen.data import DigitSet, grouped_permutation, load_mnist
 from digitgen.evaluate import generated_set, inside_balls, knn_radii
 from digitgen.layout import NUM_CLASSES
 
@@ -53,10 +53,16 @@ def misread_digits(real: DigitSet) -> torch.Tensor:
     return read_images(real.images, fit_classifier(fake, 4, seed=0))[1].argmax(1) != real.labels
 
 
-def emphasised_order(missed: torch.Tensor, times: int) -> Callable[..., torch.Tensor]:
-    """``grouped_permutation`` drawing from pools holding each missed digit ``times`` times, cut to size."""
+def emphasised_order(missed: torch.Tensor, times: int, epochs: int | None = None) -> Callable[..., torch.Tensor]:
+    """``grouped_permutation`` drawing from pools holding each missed digit ``times`` times, cut to size,
+    for the first ``epochs`` epochs (all when None; training asks for one order an epoch), then the plain one."""
+    asked = 0
 
     def order(labels: torch.Tensor, group: int, generator: torch.Generator) -> torch.Tensor:
+        nonlocal asked
+        asked += 1
+        if epochs is not None and asked > epochs:
+            return grouped_permutation(labels, group, generator)
         labels, chunks = labels.cpu(), []
         for digit in labels.unique():
             idx = torch.nonzero(labels == digit).flatten()
@@ -73,10 +79,13 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--emphasis", type=int, default=2, help="how many times as often a missed digit is drawn")
     p.add_argument("--missed", choices=("uncovered", "misread"), default="uncovered", help="which real digits")
+    p.add_argument("--emphasis-epochs", type=int, help="emphasise the first N epochs only, then train plainly")
     p.add_argument("--out", required=True, help="the training run's folder")
     a, training = p.parse_known_args()
     if a.emphasis < 1:
         p.error("--emphasis must be at least 1 (1: every digit as often as MNIST holds it)")
+    if a.emphasis_epochs is not None and a.emphasis_epochs < 1:
+        p.error("--emphasis-epochs must be at least 1 (leave it out to emphasise every epoch)")
     root = mnist_root()
     real = load_mnist(root, train=True)
     missed, labels = (uncovered_digits if a.missed == "uncovered" else misread_digits)(real), real.labels
@@ -84,7 +93,8 @@ def main() -> None:
     name = "coverage_emphasis" if a.missed == "uncovered" else "coverage_emphasis_misread"
     share = round(float(missed.float().mean()), 4)
     report(name, {"missed": a.missed, "missed_per_digit": shares, "missed_share": share})
-    digitgen.train.grouped_permutation = emphasised_order(missed, a.emphasis)  # the one change to training
+    # the one change to training: the order it draws its digits in
+    digitgen.train.grouped_permutation = emphasised_order(missed, a.emphasis, a.emphasis_epochs)
     digitgen.train.main(["--data", root, "--out", a.out, "--recipe", "cpu", "--eval-every", "0", *training])
 
 

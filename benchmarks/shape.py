@@ -10,6 +10,10 @@ real MNIST's training digits of that digit (2,000 each), the targets are:
   its own 5th–95th range;
 * the classifier reads the asked digit in ≥ 99 % of the images at every setting.
 
+Beside the last target, its real floor: how often the classifier reads real digits as far out as
+the ends, MNIST's test digits of that digit at or beyond the 5th or 95th percentile of the
+attribute (20–70 of them each), and whether the −1 and 1 settings read at least as well.
+
 Run: ``python benchmarks/shape.py`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
 """
 
@@ -40,6 +44,24 @@ def mnist_ranges(root: str, per_digit: int) -> dict[int, np.ndarray]:
     return {d: np.nanpercentile(table[labels == d], [5, 95], axis=0).T for d in range(10)}
 
 
+def real_ends_read(root: str, ranges: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per digit, the share of MNIST's test digits at or beyond each end of each attribute's range that the
+    classifier reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end)."""
+    test = load_mnist(root, train=False)
+    m = measure(test.images.numpy())
+    table, labels = np.stack([m[name] for name in CONTROLS], axis=1), test.labels.numpy()
+    right = np.array([d for d, _ in read_digits(test.images.numpy())]) == labels
+    floors = {}
+    for d in range(10):
+        mine = labels == d
+        ends = [[mine & (table[:, i] <= lo), mine & (table[:, i] >= hi)] for i, (lo, hi) in enumerate(ranges[d])]
+        floors[d] = (
+            np.array([[right[e].mean() for e in pair] for pair in ends]),
+            np.array([[e.sum() for e in pair] for pair in ends]),
+        )
+    return floors
+
+
 def written(generator, digit: int, hands: int, control: str, setting: float) -> tuple[np.ndarray, float]:
     """The hands' mean attributes ``(3,)`` at one setting, and the share of images read as ``digit``."""
     images = np.concatenate([generate(digit, s, 1, generator=generator, **{control: setting}) for s in range(hands)])
@@ -56,6 +78,7 @@ def main() -> None:
     torch.set_num_threads(2)
     start = time.perf_counter()
     ranges = mnist_ranges(mnist_root(), a.mnist_per_digit)
+    floors = real_ends_read(mnist_root(), ranges)
     g = load_generator()
     rows, failures = [], []
     for digit in range(10):
@@ -78,6 +101,11 @@ def main() -> None:
                 "others_within_quarter": bool(np.all(moved <= 0.25)),
                 "read_right_min": round(min(reads), 4),
                 "read_right_at_settings": [round(r, 4) for r in reads],
+                "real_read_beyond_ends": np.round(floors[digit][0][i], 4).tolist(),
+                "real_beyond_ends_n": floors[digit][1][i].tolist(),
+                "ends_read_as_well_as_real": bool(
+                    reads[0] >= floors[digit][0][i, 0] and reads[-1] >= floors[digit][0][i, 1]
+                ),
             }
             rows.append(row)
             checks = ("monotonic", "spans_mnist_range", "others_within_quarter")
@@ -96,7 +124,13 @@ def main() -> None:
                 "spans_mnist_range": sum(r["spans_mnist_range"] for r in rows),
                 "others_within_quarter": sum(r["others_within_quarter"] for r in rows),
                 "read_right_99": sum(r["read_right_min"] >= 0.99 for r in rows),
+                "real_digits_beyond_both_ends_read_99": sum(min(r["real_read_beyond_ends"]) >= 0.99 for r in rows),
+                "ends_read_as_well_as_real": sum(r["ends_read_as_well_as_real"] for r in rows),
                 "of": len(rows),
+            },
+            "ends_read_mean": {  # over every digit, control and end (−1 and 1)
+                "generated": round(float(np.mean([r["read_right_at_settings"][e] for r in rows for e in (0, -1)])), 4),
+                "real_beyond_them": round(float(np.mean([r["real_read_beyond_ends"] for r in rows])), 4),
             },
             "failures": failures,
             "rows": rows,

@@ -12,7 +12,7 @@ real MNIST's training digits of that digit (2,000 each), the targets are:
 
 Beside the last target, its real floor: how often the classifier reads real digits as far out as
 the ends, MNIST's test digits of that digit at or beyond the 5th or 95th percentile of the
-attribute (20–70 of them each), and whether the −1 and 1 settings read at least as well.
+attribute (19–73 of them an end), and whether the −1 and 1 settings read at least as well.
 
 Run: ``python benchmarks/shape.py`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
 """

@@ -29,8 +29,7 @@ from common import mnist_root, report
 from digitgen import generate, load_generator
 from digitgen.classifier import read_digits
 from digitgen.data import load_mnist
-from digitgen.morphometrics import measure
-from digitgen.shape import CONTROLS
+from digitgen.shape import CONTROLS, control_attributes
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
@@ -38,9 +37,7 @@ SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 def mnist_ranges(root: str, per_digit: int) -> dict[int, np.ndarray]:
     """Each digit's 5th and 95th percentiles of the three attributes on MNIST's training digits: ``(3, 2)``."""
     train = load_mnist(root).per_digit(per_digit)
-    m = measure(train.images.numpy())
-    table = np.stack([m[name] for name in CONTROLS], axis=1)
-    labels = train.labels.numpy()
+    table, labels = control_attributes(train.images.numpy()), train.labels.numpy()
     return {d: np.nanpercentile(table[labels == d], [5, 95], axis=0).T for d in range(10)}
 
 
@@ -48,8 +45,7 @@ def real_ends_read(root: str, ranges: dict[int, np.ndarray]) -> dict[int, tuple[
     """Per digit, the share of MNIST's test digits at or beyond each end of each attribute's range that the
     classifier reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end)."""
     test = load_mnist(root, train=False)
-    m = measure(test.images.numpy())
-    table, labels = np.stack([m[name] for name in CONTROLS], axis=1), test.labels.numpy()
+    table, labels = control_attributes(test.images.numpy()), test.labels.numpy()
     right = np.array([d for d, _ in read_digits(test.images.numpy())]) == labels
     floors = {}
     for d in range(10):
@@ -65,9 +61,8 @@ def real_ends_read(root: str, ranges: dict[int, np.ndarray]) -> dict[int, tuple[
 def written(generator, digit: int, hands: int, control: str, setting: float) -> tuple[np.ndarray, float]:
     """The hands' mean attributes ``(3,)`` at one setting, and the share of images read as ``digit``."""
     images = np.concatenate([generate(digit, s, 1, generator=generator, **{control: setting}) for s in range(hands)])
-    m = measure(images)
     read = np.mean([d == digit for d, _ in read_digits(images)])
-    return np.array([np.nanmean(m[name]) for name in CONTROLS]), float(read)
+    return np.nanmean(control_attributes(images), axis=0), float(read)
 
 
 def main() -> None:

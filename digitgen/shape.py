@@ -146,10 +146,15 @@ def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: S
     return z + directions.shift(digits, controls)
 
 
+def control_attributes(images: np.ndarray) -> np.ndarray:
+    """The three controls' attributes (thickness, slant, width) of uint8 digits ``(n, 28, 28)``: ``(n, 3)``."""
+    m = measure(images)
+    return np.stack([m[name] for name in CONTROLS], axis=1)
+
+
 def attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
     """The three controls' attributes measured on ``generator``'s digits for ``z``: ``(n, 3)``."""
-    m = measure(pixels(generator, torch.full((len(z),), digit), z))
-    return np.stack([m[name] for name in CONTROLS], axis=1)
+    return control_attributes(pixels(generator, torch.full((len(z),), digit), z))
 
 
 def mean_attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:

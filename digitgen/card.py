@@ -62,6 +62,17 @@ def summary(config: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def emphasis(training: dict[str, Any]) -> str:
+    """What ``--emphasis-from`` did, in words: which digits were drawn more often, and when."""
+    done, config = training["emphasised"], training.get("config", {})
+    n = config.get("emphasis_epochs")
+    when = f"in the first {n} epoch{'s' if n != 1 else ''}" if n else "in every epoch"
+    return (
+        f"the {done['digits']} training digits that a classifier taught by the digits of weights {done['weights']} "
+        f"alone misreads, drawn {config.get('emphasis')}× as often {when}"
+    )
+
+
 def trained_how(training: dict[str, Any]) -> str:
     """``12 epochs in 21 min on x86_64 CPU, 2 threads (float32)``, with whatever parts are known."""
     text = f"{training.get('epochs', '?')} epochs"
@@ -192,6 +203,7 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
             f"- command: `{training.get('command') or 'digitgen.train.train(...)'}`",
             f"- {trained_how(training)} (torch {training.get('torch', '?')})",
             *(f"- {key}: {training[key]}" for key in ("kept", "note") if key in training),
+            *([f"- emphasis: {emphasis(training)}"] if "emphasised" in training else []),
             *(
                 [f"- every release target first met {first_met(training['targets_first_met'])}"]
                 if training.get("targets_first_met")

@@ -40,18 +40,26 @@ class DigitSet:
         return to_unit_range(self.images[idx]), self.labels[idx]
 
 
-def grouped_permutation(labels: torch.Tensor, group: int, generator: torch.Generator) -> torch.Tensor:
+def grouped_permutation(
+    labels: torch.Tensor, group: int, generator: torch.Generator, repeats: torch.Tensor | None = None
+) -> torch.Tensor:
     """A shuffled order of the indices in which each run of ``group`` shares one label.
 
     Batches made from it hold same-digit groups, so the discriminator's minibatch-stddev
     feature compares digits of one class and can tell a collapsed generator from real variety.
     A few images per class (fewer than ``group``) sit out each epoch.
+
+    ``repeats`` (a count per image; 1 for all when None) draws an image that many times as often:
+    each digit's images are drawn from a pool that holds every image ``repeats`` times, as many
+    as the digit has, so an epoch keeps its length and MNIST's share of each digit.
     """
     labels = labels.cpu()
     chunks = []
     for d in labels.unique():
         idx = torch.nonzero(labels == d).flatten()
-        idx = idx[torch.randperm(len(idx), generator=generator)]
+        counts = None if repeats is None else repeats.cpu()[idx]
+        pool = torch.cat([idx, *([] if counts is None else [idx[counts > k] for k in range(1, int(counts.max()))])])
+        idx = pool[torch.randperm(len(pool), generator=generator)][: len(idx)]
         chunks.append(idx[: len(idx) // group * group].view(-1, group))
     groups = torch.cat(chunks)
     return groups[torch.randperm(len(groups), generator=generator)].flatten()

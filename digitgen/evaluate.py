@@ -37,7 +37,14 @@ import numpy as np
 import torch
 from scipy.stats import wasserstein_distance
 
-from .classifier import CLASSIFIER_DIR, classifier_accuracy, fit_classifier, read_images, train_classifier
+from .classifier import (
+    CLASSIFIER_DIR,
+    DigitClassifier,
+    classifier_accuracy,
+    fit_classifier,
+    read_images,
+    train_classifier,
+)
 from .data import DigitSet, load_mnist
 from .draw import DEFAULT_NEATNESS, noise, pixels
 from .hub import load_generator
@@ -197,6 +204,13 @@ def evaluate(
 # --- training the classifier ---------------------------------------------------------------
 
 
+def synthetic_classifier(
+    generator: Generator, per_digit: int = 6000, seed: int = 0, neatness: float = DEFAULT_NEATNESS, epochs: int = 4
+) -> DigitClassifier:
+    """The meter's classifier trained on ``per_digit`` of the generator's digits of each digit alone: CAS's."""
+    return fit_classifier(generated_set(generator, per_digit, seed, neatness), epochs, seed=seed)
+
+
 def cas(
     generator: Generator,
     data_root: str | Path,
@@ -216,14 +230,21 @@ def cas(
     start = time.perf_counter()
     per_digit = max(1, n // NUM_CLASSES)
     test = load_mnist(data_root, train=False)
-    synthetic = generated_set(generator, per_digit, seed, neatness)
     real = load_mnist(data_root, train=True).per_digit(per_digit)
-    report: dict[str, Any] = {"cas_n": len(synthetic), "cas_real_n": len(real), "cas_epochs": epochs}
-    report["cas"] = round(classifier_accuracy(fit_classifier(synthetic, epochs, seed=seed), test), 4)
+    report: dict[str, Any] = {"cas_n": per_digit * NUM_CLASSES, "cas_real_n": len(real), "cas_epochs": epochs}
+    synthetic = synthetic_classifier(generator, per_digit, seed, neatness, epochs)
+    report["cas"] = round(classifier_accuracy(synthetic, test), 4)
     if with_real:
         report["cas_real"] = round(classifier_accuracy(fit_classifier(real, epochs, seed=seed), test), 4)
     report["cas_seconds"] = round(time.perf_counter() - start, 1)
     return report
+
+
+def misread_digits(real: DigitSet, generator: Generator, per_digit: int = 6000, epochs: int = 4) -> torch.Tensor:
+    """Which of ``real``'s digits the CAS's classifier (taught by ``generator``'s digits alone) misreads:
+    the styles its digits do not teach. A bool per digit; ``real`` is read on the CPU."""
+    classifier = synthetic_classifier(generator, per_digit, epochs=epochs)
+    return read_images(real.images.cpu(), classifier)[1].argmax(1) != real.labels.cpu()
 
 
 def shape_distances(images: DigitSet, reference: DigitSet, reference_shape: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -37,9 +37,11 @@ from .classifier import fit_classifier
 from .cuda_graph import graphed, set_learning_rate
 from .data import DigitSet, grouped_permutation, load_mnist
 from .draw import sample_grid
-from .evaluate import Meter, evaluate
+from .evaluate import Meter, evaluate, misread_digits
+from .hub import SHIPPED, load_generator, weights_label
 from .images import save_png
 from .models import ARCH_DEFAULTS, Discriminator, Generator, MinibatchStd, make_models
+from .style import fingerprint
 
 GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the stddev groups
 
@@ -94,6 +96,9 @@ class TrainConfig:
     r1: float = 0.0  # R1 penalty weight on D's gradient at real digits (0: off)
     r1_every: int = 4  # steps between R1 penalties (lazy regularization, weighted up to match)
     guide: float = 0.0  # weight of a frozen classifier's cross-entropy on G's digits in G's loss (0: off)
+    emphasis_from: str | None = None  # a generator (folder, Hub id or "shipped"): the real digits that the
+    emphasis: int = 5  # CAS's classifier taught by its digits misreads are drawn this many times as often
+    emphasis_epochs: int | None = None  # ... in the first N epochs only (None: every epoch)
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # bf16 autocast on GPUs that compute bf16 natively (Ampere and later); ignored elsewhere
@@ -293,10 +298,15 @@ def new_run(cfg: TrainConfig, device: torch.device) -> Run:
 # --- the loop ------------------------------------------------------------------------------
 
 
-def train_epoch(run: Run, data: DigitSet, device: torch.device, step_fn) -> dict[str, float]:
+def train_epoch(
+    run: Run, data: DigitSet, device: torch.device, step_fn, repeats: torch.Tensor | None = None
+) -> dict[str, float]:
     cfg = run.cfg
     torch.manual_seed(cfg.seed + 1000 * (run.epoch + 1))  # each epoch's noise and order, also after --resume
-    order = grouped_permutation(data.labels, GROUP, torch.Generator().manual_seed(cfg.seed + run.epoch)).to(device)
+    if cfg.emphasis_epochs is not None and run.epoch >= cfg.emphasis_epochs:
+        repeats = None
+    order = grouped_permutation(data.labels, GROUP, torch.Generator().manual_seed(cfg.seed + run.epoch), repeats)
+    order = order.to(device)
     steps = len(order) // cfg.batch_size
     sums = torch.zeros(2, device=device)
     logged = {"loss_d": float("nan"), "loss_g": float("nan")}
@@ -440,7 +450,14 @@ def first_all_met(history: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None if met is None else {k: met[k] for k in ("epoch", "train_seconds")}
 
 
-def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: list[str] | None, epochs: int) -> dict:
+def provenance(
+    cfg: TrainConfig,
+    device: torch.device,
+    seconds: float,
+    argv: list[str] | None,
+    epochs: int,
+    emphasised: dict[str, Any] | None = None,
+) -> dict:
     return {
         "command": "python -m digitgen.train " + shlex.join(argv) if argv is not None else None,
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("data", "out", "download")},
@@ -449,6 +466,7 @@ def provenance(cfg: TrainConfig, device: torch.device, seconds: float, argv: lis
         "epochs": epochs,
         "train_seconds": round(seconds, 1),
         "torch": torch.__version__,
+        **({"emphasised": emphasised} if emphasised else {}),
     }
 
 
@@ -461,6 +479,21 @@ def guide_classifier(data: DigitSet, seed: int) -> nn.Module:
         .to(data.images.device)
         .requires_grad_(False)
     )
+
+
+def emphasis_repeats(cfg: TrainConfig, data: DigitSet) -> tuple[torch.Tensor, dict[str, Any]]:
+    """``--emphasis-from``: how many times as often each training digit is drawn, and what to record of it
+    (the weights' fingerprint: "shipped" names other weights after a release). The meter's classifier is
+    taught by that generator's digits alone (the CAS's, 60,000 of them) and the real digits it misreads,
+    the styles those digits do not teach, get ``cfg.emphasis``; the rest 1. About two minutes on 2 CPU cores."""
+    teacher = load_generator(SHIPPED if cfg.emphasis_from == "shipped" else cfg.emphasis_from)
+    if teacher.warning:
+        raise ValueError(f"--emphasis-from {cfg.emphasis_from}: not a folder, and not found on the Hub")
+    print(f"emphasis: finding the digits that {weights_label(teacher)} do not teach", file=sys.stderr)
+    missed = misread_digits(data, teacher)
+    print(f"emphasis: {int(missed.sum())} training digits drawn {cfg.emphasis}x as often", file=sys.stderr)
+    repeats = (1 + (cfg.emphasis - 1) * missed.long()).to(data.labels.device)
+    return repeats, {"weights": fingerprint(teacher).hex(), "digits": int(missed.sum())}
 
 
 def train(
@@ -485,6 +518,7 @@ def train(
         run.load(out / CHECKPOINT, device)
         print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)
     step = make_step(run, device, guide_classifier(data, cfg.seed) if cfg.guide > 0 else None)
+    repeats, emphasised = emphasis_repeats(cfg, data) if cfg.emphasis_from else (None, None)
     if cfg.compile and run.epoch < cfg.epochs:  # otherwise the first step's wait looks like a hang
         print("compiling the networks in the first step (up to a minute; --no-compile skips it)", file=sys.stderr)
     history = run.history
@@ -496,7 +530,7 @@ def train(
         start = time.perf_counter()
         run.G.train()
         run.D.train()
-        losses = train_epoch(run, data, device, step)
+        losses = train_epoch(run, data, device, step, repeats)
         recalibrate_batchnorm(run.ema)
         seconds += time.perf_counter() - start
         run.epoch += 1
@@ -509,7 +543,7 @@ def train(
             if entry["fid"] < best_fid:
                 best_fid = entry["fid"]
                 kept = {"kept": f"lowest FID of the run's evaluations so far, after epoch {run.epoch}"}
-                run.ema.info = {"training": {**provenance(cfg, device, seconds, argv, run.epoch), **kept}}
+                run.ema.info = {"training": {**provenance(cfg, device, seconds, argv, run.epoch, emphasised), **kept}}
                 run.ema.save_pretrained(out / "best")
         history.append(entry)
         if entry.get("unmet") == [] and first_all_met(history)["epoch"] == run.epoch:
@@ -520,7 +554,7 @@ def train(
         if on_epoch is not None:
             on_epoch(entry, run.ema)
     final = run.ema
-    final.info = {"training": provenance(cfg, device, seconds, argv, run.epoch)}
+    final.info = {"training": provenance(cfg, device, seconds, argv, run.epoch, emphasised)}
     if cfg.eval_every:
         met = first_all_met(history)
         final.info["training"]["targets_first_met"] = met and {**met, "n_per_digit": cfg.eval_n}
@@ -563,6 +597,8 @@ def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
         p.error("--guide must be at least 0")
     if cfg.r1 < 0 or cfg.r1_every < 1:
         p.error("--r1 must be at least 0 and --r1-every at least 1")
+    if cfg.emphasis < 1 or (cfg.emphasis_epochs is not None and cfg.emphasis_epochs < 1):
+        p.error("--emphasis must be at least 1 (1: as often as MNIST holds them) and --emphasis-epochs at least 1")
     return cfg, resume
 
 

@@ -1,6 +1,8 @@
 """A short training run on real MNIST digits: checkpoints, resume, and a loadable folder."""
 
+import functools
 import json
+import re
 
 import numpy as np
 import pytest
@@ -10,11 +12,14 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+import digitgen.train
 from digitgen.classifier import DigitClassifier
 from digitgen.cuda_graph import set_learning_rate
-from digitgen.evaluate import Meter, unmet_targets
-from digitgen.hub import load_folder
+from digitgen.data import grouped_permutation
+from digitgen.evaluate import Meter, misread_digits, unmet_targets
+from digitgen.hub import SHIPPED, load_folder
 from digitgen.sample import generate
+from digitgen.style import fingerprint
 from digitgen.train import (
     CHECKPOINT,
     RECIPES,
@@ -104,6 +109,58 @@ def test_the_final_figures_reuse_the_last_epochs_measurement_of_the_same_generat
 
     main([*args, "--epochs", "3", "--final-eval-n", "30", "--resume"])  # more samples than the epochs read
     assert len(calls) == 4 and load_folder(tmp_path / "model").info["metrics"]["n_per_digit"] == 30
+
+
+def test_repeats_draw_chosen_digits_more_often_in_an_epoch_of_the_same_length_and_mix():
+    labels = torch.arange(10).repeat_interleave(400)
+    plain = grouped_permutation(labels, 4, torch.Generator().manual_seed(0))
+    ones = torch.ones(len(labels), dtype=torch.long)
+    assert torch.equal(grouped_permutation(labels, 4, torch.Generator().manual_seed(0), ones), plain)
+    chosen = torch.zeros(len(labels), dtype=torch.bool)
+    chosen[::40] = True  # 10 of each digit's 400
+    drawn = torch.zeros(len(labels))
+    for seed in range(20):
+        order = grouped_permutation(labels, 4, torch.Generator().manual_seed(seed), 1 + 4 * chosen.long())
+        assert len(order) == len(plain) and len(order.unique()) < len(order)  # some drawn twice in an epoch
+        assert torch.equal(labels[order].bincount(), labels[plain].bincount())  # MNIST's share of each digit
+        groups = labels[order].view(-1, 4)
+        assert (groups == groups[:, :1]).all()  # still same-digit groups
+        drawn += order.bincount(minlength=len(labels))
+    assert 4.5 < drawn[chosen].mean() / drawn[~chosen].mean() < 5.5  # five times as often
+
+
+@pytest.mark.slow  # trains a small classifier on the shipped weights' digits, then a small generator
+def test_emphasis_draws_the_digits_another_generator_does_not_teach_more_often(
+    tmp_path, data_root, capsys, monkeypatch
+):
+    small = functools.partial(misread_digits, per_digit=500, epochs=2)  # the CAS's classifier, smaller
+    monkeypatch.setattr(digitgen.train, "misread_digits", small)
+    drawn = []  # what each epoch's order was asked to repeat
+    order = digitgen.train.grouped_permutation
+    monkeypatch.setattr(digitgen.train, "grouped_permutation", lambda *a: drawn.append(a[3]) or order(*a))
+    args = ["--data", str(data_root), "--subset", "640", "--batch-size", "32", "--epochs", "2", "--width", "8"]
+    args += ["--width-28", "4", "--eval-every", "0", "--final-eval-n", "0", "--no-compile"]
+    main([*args, "--out", str(tmp_path / "run"), "--emphasis-from", "shipped", "--emphasis-epochs", "1"])
+    said = capsys.readouterr().err
+    assert "emphasis: finding the digits that the weights shipped with digitgen do not teach" in said
+    emphasised = int(re.search(r"emphasis: (\d+) training digits drawn 5x as often", said)[1])
+    assert 0 < emphasised < 640 / 2
+    assert len(drawn) == 2 and drawn[1] is None  # the second epoch: MNIST's own proportions
+    assert drawn[0].tolist().count(5) == emphasised and drawn[0].tolist().count(1) == 640 - emphasised
+    generator = load_folder(tmp_path / "run" / "model")
+    config = generator.info["training"]["config"]
+    assert (config["emphasis_from"], config["emphasis"], config["emphasis_epochs"]) == ("shipped", 5, 1)
+    shipped = fingerprint(load_folder(SHIPPED)).hex()  # which weights "shipped" was, for after a release
+    assert generator.info["training"]["emphasised"] == {"weights": shipped, "digits": emphasised}
+    card = (tmp_path / "run" / "model" / "README.md").read_text()
+    assert f"the {emphasised} training digits that a classifier taught by the digits of weights {shipped}" in card
+    assert "alone misreads, drawn 5× as often in the first 1 epoch\n" in card
+    with pytest.raises(ValueError, match="model folder not found"):
+        main([*args, "--out", str(tmp_path / "x"), "--emphasis-from", str(tmp_path / "no-such-weights")])
+    for bad in (["--emphasis", "0"], ["--emphasis-epochs", "0"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)
+        assert "--emphasis must be at least 1" in capsys.readouterr().err
 
 
 def test_r1_steps_add_the_penalty_gradient_to_the_discriminator():

@@ -115,13 +115,15 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-UNITS = {"area": "px²", "length": "px", "thickness": "px", "slant": "rad", "width": "px", "height": "px"}
+UNITS = {"area": "px²", "length": "px", "thickness": "px", "slant": "rad", "width": "px", "height": "px"}  # in order
 
 
 def shape_table(metrics: dict[str, Any]) -> str:
     """Shape fidelity: each attribute's mean Wasserstein-1 distance over the digits, its worst digit, the floor."""
     rows = ["| attribute | this model (worst digit) | real MNIST (floor) |", "|---|---|---|"]
-    for name, mean in metrics["shape_w1_mean"].items():
+    means = metrics["shape_w1_mean"]
+    for name in (n for n in UNITS if n in means):  # Morpho-MNIST's order, also from a config.json's sorted keys
+        mean = means[name]
         per_digit = metrics["shape_w1"][name]
         worst = max(range(len(per_digit)), key=per_digit.__getitem__)
         floor = metrics.get("shape_w1_real_mean", {}).get(name)

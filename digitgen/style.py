@@ -26,6 +26,11 @@ FINGERPRINT_BYTES = 4
 CHECK_BYTES = 2
 
 
+def spelled(raw: bytes) -> str:
+    """A style code's text for its bytes: ``dg1.`` and URL-safe base64 without padding."""
+    return PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def fingerprint(generator: nn.Module) -> bytes:
     """Four bytes that name a generator's weights: a hash of its parameters and buffers.
 
@@ -64,7 +69,7 @@ class Style:
     def code(self) -> str:
         payload = self.weights + quantize(self.z).tobytes()
         check = hashlib.blake2b(payload, digest_size=CHECK_BYTES).digest()
-        return PREFIX + base64.urlsafe_b64encode(payload + check).decode().rstrip("=")
+        return spelled(payload + check)
 
     @classmethod
     def from_code(cls, code: object, generator: nn.Module) -> Style:
@@ -80,6 +85,7 @@ class Style:
         payload, check = raw[:-CHECK_BYTES], raw[-CHECK_BYTES:]
         if (
             len(raw) != FINGERPRINT_BYTES + z_dim + CHECK_BYTES
+            or spelled(raw) != text  # the last character's spare bits: one spelling per code, typos there caught
             or hashlib.blake2b(payload, digest_size=CHECK_BYTES).digest() != check
         ):
             raise ValueError("that style code is damaged or incomplete: copy it again, all of it")

@@ -21,6 +21,7 @@ import shlex
 import sys
 import time
 import typing
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -481,14 +482,21 @@ def guide_classifier(data: DigitSet, seed: int) -> nn.Module:
     )
 
 
-def emphasis_repeats(cfg: TrainConfig, data: DigitSet) -> tuple[torch.Tensor, dict[str, Any]]:
-    """``--emphasis-from``: how many times as often each training digit is drawn, and what to record of it
-    (the weights' fingerprint: "shipped" names other weights after a release). The meter's classifier is
-    taught by that generator's digits alone (the CAS's, 60,000 of them) and the real digits it misreads,
-    the styles those digits do not teach, get ``cfg.emphasis``; the rest 1. About two minutes on 2 CPU cores."""
-    teacher = load_generator(SHIPPED if cfg.emphasis_from == "shipped" else cfg.emphasis_from)
+def emphasis_teacher(source: str) -> Generator:
+    """``--emphasis-from``'s generator ("shipped", a folder or a Hub id), loaded before any work is done."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # falling back to the shipped weights would be a wrong answer here
+        teacher = load_generator(SHIPPED if source == "shipped" else source)
     if teacher.warning:
-        raise ValueError(f"--emphasis-from {cfg.emphasis_from}: not a folder, and not found on the Hub")
+        raise ValueError(f"--emphasis-from {source}: no such folder, and the Hub did not give it")
+    return teacher
+
+
+def emphasis_repeats(cfg: TrainConfig, data: DigitSet, teacher: Generator) -> tuple[torch.Tensor, dict[str, Any]]:
+    """How many times as often each training digit is drawn, and what to record of it (the weights'
+    fingerprint: "shipped" names other weights after a release). The meter's classifier is taught by
+    ``teacher``'s digits alone (the CAS's, 60,000 of them) and the real digits it misreads, the styles
+    those digits do not teach, get ``cfg.emphasis``; the rest 1. About two minutes on 2 CPU cores."""
     print(f"emphasis: finding the digits that {weights_label(teacher)} do not teach", file=sys.stderr)
     missed = misread_digits(data, teacher)
     print(f"emphasis: {int(missed.sum())} training digits drawn {cfg.emphasis}x as often", file=sys.stderr)
@@ -508,6 +516,7 @@ def train(
     shows a live sample grid with it).
     """
     device = pick_device(cfg.device)
+    teacher = emphasis_teacher(cfg.emphasis_from) if cfg.emphasis_from else None
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_mnist(cfg.data, train=True, download=cfg.download).subset(cfg.subset).to(device)
@@ -517,8 +526,8 @@ def train(
     if resume and (out / CHECKPOINT).exists():
         run.load(out / CHECKPOINT, device)
         print(f"resumed from {out / CHECKPOINT} after epoch {run.epoch}", file=sys.stderr)
+    repeats, emphasised = emphasis_repeats(cfg, data, teacher) if teacher is not None else (None, None)
     step = make_step(run, device, guide_classifier(data, cfg.seed) if cfg.guide > 0 else None)
-    repeats, emphasised = emphasis_repeats(cfg, data) if cfg.emphasis_from else (None, None)
     if cfg.compile and run.epoch < cfg.epochs:  # otherwise the first step's wait looks like a hang
         print("compiling the networks in the first step (up to a minute; --no-compile skips it)", file=sys.stderr)
     history = run.history

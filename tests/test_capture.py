@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import string
 import struct
 import zlib
 
@@ -115,7 +116,9 @@ def test_style_code_round_trip_and_refusals(generator):
     other = Generator(width=16, width_28=8)  # other weights: the code means nothing to them
     with pytest.raises(ValueError, match="made with other weights"):
         Style.from_code(code, other)
-    for bad in ("", "hello", "dg1.", code[:-4], code[:-1] + ("A" if code[-1] != "A" else "B"), 42):
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    spare_bit = code[:-1] + alphabet[alphabet.index(code[-1]) ^ 1]  # the same bytes, spelled another way
+    for bad in ("", "hello", "dg1.", code[:-4], code[:-1] + ("A" if code[-1] != "A" else "B"), spare_bit, 42):
         with pytest.raises(ValueError, match="style code"):
             Style.from_code(bad, generator)
 

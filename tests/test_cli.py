@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,13 @@ from digitgen import generate
 from digitgen.handwriting import write_number
 from digitgen.sample import morph_digits
 
+SAMPLE = str(Path(__file__).parent / "data")  # the tests' MNIST sample
 DIGITGEN = str(Path(sys.executable).parent / "digitgen")  # what `pip install` put beside the interpreter
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([DIGITGEN, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # a Hub id never reaches the network from the tests
+    return subprocess.run([DIGITGEN, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
 
 
 @pytest.mark.slow  # starts the command once per subcommand
@@ -79,6 +82,8 @@ def test_dataset_through_the_command(tmp_path):
         (["morph", "3", "8", "-o", "x.jpg"], "the output must be a .png or .gif file"),
         (["dataset", "--per-digit", "0", "--out", "d"], "per_digit must be a whole number from 1"),
         (["train", "--data", "nowhere", "--out", "r"], "no MNIST found at nowhere/MNIST/raw"),
+        (["train", "--data", SAMPLE, "--out", "r", "--emphasis-from", "someone/none"], "the Hub did not give it"),
+        (["train", "--data", SAMPLE, "--out", "r", "--emphasis-from", "./none"], "model folder not found: none"),
     ],
 )
 def test_errors_are_one_line_and_exit_status_2(tmp_path, args, message):

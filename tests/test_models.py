@@ -176,6 +176,12 @@ def test_the_card_shows_shape_fidelity_beside_the_floor():
                           "shape_w1_real_mean": {"thickness": 0.06}}}  # fmt: skip
     card = model_card_text(G.config)
     assert "Shape fidelity" in card and "| thickness (px) | 0.13 (9: 0.4) | 0.06 |" in card
+    # a config.json written with sorted keys still lists the attributes in Morpho-MNIST's order
+    metrics = {"shape_w1": {name: per_digit for name in ("height", "width", "area")}}
+    metrics["shape_w1_mean"] = dict.fromkeys(sorted(metrics["shape_w1"]), 0.2)
+    G.info = {"metrics": metrics}
+    rows = [line.split(" (")[0] for line in model_card_text(G.config).splitlines() if line.endswith("| – |")]
+    assert rows == ["| area", "| width", "| height"]
 
 
 def test_the_card_says_which_release_targets_are_met_and_when():

@@ -53,12 +53,13 @@ def grouped_permutation(
     each digit's images are drawn from a pool that holds every image ``repeats`` times, as many
     as the digit has, so an epoch keeps its length and MNIST's share of each digit.
     """
-    labels = labels.cpu()
+    labels, repeats = labels.cpu(), None if repeats is None else repeats.cpu()
     chunks = []
     for d in labels.unique():
-        idx = torch.nonzero(labels == d).flatten()
-        counts = None if repeats is None else repeats.cpu()[idx]
-        pool = torch.cat([idx, *([] if counts is None else [idx[counts > k] for k in range(1, int(counts.max()))])])
+        idx = pool = torch.nonzero(labels == d).flatten()
+        if repeats is not None:  # each image once more for every count above 1
+            counts = repeats[idx]
+            pool = torch.cat([idx, *(idx[counts > k] for k in range(1, int(counts.max())))])
         idx = pool[torch.randperm(len(pool), generator=generator)][: len(idx)]
         chunks.append(idx[: len(idx) // group * group].view(-1, group))
     groups = torch.cat(chunks)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SAMPLE
 from PIL import Image
 
 from digitgen import generate
 from digitgen.handwriting import write_number
 from digitgen.sample import morph_digits
 
-SAMPLE = str(Path(__file__).parent / "data")  # the tests' MNIST sample
 DIGITGEN = str(Path(sys.executable).parent / "digitgen")  # what `pip install` put beside the interpreter
 
 
@@ -82,8 +82,8 @@ def test_dataset_through_the_command(tmp_path):
         (["morph", "3", "8", "-o", "x.jpg"], "the output must be a .png or .gif file"),
         (["dataset", "--per-digit", "0", "--out", "d"], "per_digit must be a whole number from 1"),
         (["train", "--data", "nowhere", "--out", "r"], "no MNIST found at nowhere/MNIST/raw"),
-        (["train", "--data", SAMPLE, "--out", "r", "--emphasis-from", "someone/none"], "the Hub did not give it"),
-        (["train", "--data", SAMPLE, "--out", "r", "--emphasis-from", "./none"], "model folder not found: none"),
+        (["train", "--data", str(SAMPLE), "--out", "r", "--emphasis-from", "someone/none"], "the Hub did not give it"),
+        (["train", "--data", str(SAMPLE), "--out", "r", "--emphasis-from", "./none"], "model folder not found: none"),
     ],
 )
 def test_errors_are_one_line_and_exit_status_2(tmp_path, args, message):

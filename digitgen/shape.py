@@ -6,8 +6,10 @@ are regressed on the noise, and each attribute gets the shortest step in the noi
 by one standard deviation while the linear fit of the other two stays put (``W (WᵀW)⁻¹``). Each
 direction is then stretched, on each side separately, until the mean over a few hundred hands
 reaches just past the generator's own 5th or 95th percentile for that digit, or as far as that side
-goes before it turns back (measured halfway too): so −1 and 1 are "as thin (slanted left, narrow)
-as digits come" and "as thick (slanted right, wide)", and 0 is the hand as drawn, untouched.
+goes before it turns back. A step counts only if its hands move the right way both halfway and from
+there on, by more than three standard errors of their mean move: a mean that barely moves on the
+fit's hands may turn back on others'. So −1 and 1 are "as thin (slanted left, narrow) as digits
+come" and "as thick (slanted right, wide)", and 0 is the hand as drawn, untouched.
 
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
@@ -43,6 +45,7 @@ CONTROLS = ("thickness", "slant", "width")
 # what each control's −1 and 1 mean, in the words of the app's sliders, the API and the command line
 ENDS = {"thickness": ("thin", "thick"), "slant": ("leaning left", "leaning right"), "width": ("narrow", "wide")}
 MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each end of it
+SURE = 3.0  # standard errors a step's mean move must clear to count as moving (see surely_moves)
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 
 
@@ -157,9 +160,11 @@ def attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
     return control_attributes(pixels(generator, torch.full((len(z),), digit), z))
 
 
-def mean_attributes(generator: Generator, digit: int, z: torch.Tensor) -> np.ndarray:
-    """The three attributes averaged over the hands ``z`` (ignoring digits too faint to measure): ``(3,)``."""
-    return np.nanmean(attributes(generator, digit, z), axis=0)
+def surely_moves(sign: float, moves: np.ndarray) -> bool:
+    """Whether per-hand ``moves`` go ``sign``'s way on average by more than :data:`SURE` standard errors:
+    a mean that only just moves would not on other hands (the benchmark's are not the fit's)."""
+    moves = moves[~np.isnan(moves)]
+    return len(moves) > 1 and sign * moves.mean() > SURE * moves.std() / math.sqrt(len(moves))
 
 
 def directions_for(
@@ -180,7 +185,8 @@ def directions_for(
     targets = np.stack([low - MARGIN * (high - low), high + MARGIN * (high - low)], axis=1)  # (3, 2)
 
     hands_z = noise(generator.z_dim, hands, seed + 100 + digit)
-    start = mean_attributes(generator, digit, hands_z)
+    as_drawn = attributes(generator, digit, hands_z)
+    start = np.nanmean(as_drawn, axis=0)
     steps, reach = torch.zeros(len(CONTROLS), 2, generator.z_dim), np.zeros((len(CONTROLS), 2))
     for i in range(len(CONTROLS)):
         for side, sign in enumerate((-1.0, 1.0)):
@@ -189,10 +195,9 @@ def directions_for(
             best_k, best_got = 0.0, 0.0  # the measured step nearest the aim that moves it the right way all along
             for _ in range(4):  # then the measured response: the fit is good, not perfect, at the ends
                 k = float(np.clip(k, -limit, limit))
-                halfway, got = (
-                    mean_attributes(generator, digit, hands_z + f * k * unit[i])[i] - start[i] for f in (0.5, 1)
-                )
-                onward = sign * halfway > 0 and sign * (got - halfway) > 0
+                halfway, whole = (attributes(generator, digit, hands_z + f * k * unit[i])[:, i] for f in (0.5, 1))
+                got = float(np.nanmean(whole)) - start[i]
+                onward = surely_moves(sign, halfway - as_drawn[:, i]) and surely_moves(sign, whole - halfway)
                 if onward and abs(got - wanted) < abs(best_got - wanted):
                     best_k, best_got = k, got
                 if onward and abs(got - wanted) < 0.05 * abs(wanted):

@@ -8,7 +8,7 @@ import pytest
 from digitgen import Generator, generate, load_generator
 from digitgen.morphometrics import measure
 from digitgen.sample import morph, morph_digits, style_row
-from digitgen.shape import CONTROLS, FOLDER, find_directions, load_directions
+from digitgen.shape import CONTROLS, FOLDER, find_directions, load_directions, surely_moves
 from digitgen.style import fingerprint
 
 HANDS = range(40)
@@ -82,6 +82,16 @@ def test_directions_of_other_weights_are_refused(generator, tmp_path):
         assert load_directions(other) is None
     with pytest.raises(ValueError, match="no shape controls"):
         generate(3, 1, generator=other, slant=1)
+
+
+def test_the_fit_counts_a_step_only_when_its_hands_surely_move():
+    rng = np.random.default_rng(0)
+    steady = np.concatenate([0.5 + 0.1 * rng.standard_normal(200), [np.nan] * 3])  # NaN: too faint to measure
+    assert surely_moves(1.0, steady) and not surely_moves(-1.0, steady)
+    # a mean that moves only through a few hands that leap (a narrowed 1 that grows a base): other hands would not
+    few_leap = np.concatenate([np.full(180, -0.1), np.full(20, 1.2)])
+    assert few_leap.mean() > 0 and not surely_moves(1.0, few_leap)
+    assert not surely_moves(1.0, np.array([0.5]))
 
 
 @pytest.mark.slow  # about 30 s: a small fit, saved and found again beside the weights

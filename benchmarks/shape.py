@@ -14,7 +14,7 @@ Beside the last target, its real floor: how often the classifier reads real digi
 the ends, MNIST's test digits of that digit at or beyond the 5th or 95th percentile of the
 attribute (19–73 of them an end), and whether the −1 and 1 settings read at least as well.
 
-Run: ``python benchmarks/shape.py`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
+Run: ``python benchmarks/shape.py [--model FOLDER --name NAME]`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
 """
 
 from __future__ import annotations
@@ -69,12 +69,14 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--hands", type=int, default=200)
     p.add_argument("--mnist-per-digit", type=int, default=2000)
+    p.add_argument("--model", default=None, help="a generator's folder with its shape/ (default: the shipped weights)")
+    p.add_argument("--name", default="shape", help="the results file's name")
     a = p.parse_args()
     torch.set_num_threads(2)
     start = time.perf_counter()
     ranges = mnist_ranges(mnist_root(), a.mnist_per_digit)
     floors = real_ends_read(mnist_root(), ranges)
-    g = load_generator()
+    g = load_generator(a.model)
     rows, failures = [], []
     for digit in range(10):
         span = ranges[digit][:, 1] - ranges[digit][:, 0]
@@ -109,8 +111,9 @@ def main() -> None:
                 failures.append(f"{digit} {control}: read {row['read_right_min']:.1%}")
             print(digit, control, row["attribute_at_settings"], row["mnist_p5_p95"], moved.round(2), reads, flush=True)
     report(
-        "shape",
+        a.name,
         {
+            "model": a.model or "the shipped weights",
             "hands": a.hands,
             "settings": SETTINGS,
             "seconds": round(time.perf_counter() - start, 1),

@@ -113,7 +113,7 @@ def main() -> None:
     report(
         a.name,
         {
-            "model": a.model or "the shipped weights",
+            "model": g.source,
             "hands": a.hands,
             "settings": SETTINGS,
             "seconds": round(time.perf_counter() - start, 1),

@@ -29,19 +29,12 @@ from common import mnist_root, report
 from digitgen import generate, load_generator
 from digitgen.classifier import read_digits
 from digitgen.data import load_mnist
-from digitgen.shape import CONTROLS, control_attributes
+from digitgen.shape import CONTROLS, control_attributes, mnist_ranges
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 
-def mnist_ranges(root: str, per_digit: int) -> dict[int, np.ndarray]:
-    """Each digit's 5th and 95th percentiles of the three attributes on MNIST's training digits: ``(3, 2)``."""
-    train = load_mnist(root).per_digit(per_digit)
-    table, labels = control_attributes(train.images.numpy()), train.labels.numpy()
-    return {d: np.nanpercentile(table[labels == d], [5, 95], axis=0).T for d in range(10)}
-
-
-def real_ends_read(root: str, ranges: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def real_ends_read(root: str, ranges: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per digit, the share of MNIST's test digits at or beyond each end of each attribute's range that the
     classifier reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end)."""
     test = load_mnist(root, train=False)

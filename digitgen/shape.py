@@ -1,19 +1,23 @@
 """Shape controls: a digit's stroke thickness, slant and width, each dialled from −1 to 1.
 
 Nothing in the generator was trained to know these words. They are found in its noise: for each
-digit, many of its own digits are measured (:mod:`digitgen.morphometrics`), the three attributes
-are regressed on the noise, and each attribute gets the shortest step in the noise that changes it
-by one standard deviation while the linear fit of the other two stays put (``W (WᵀW)⁻¹``). Each
-direction is then stretched, on each side separately, until the mean over a few hundred hands
-reaches just past the generator's own 5th or 95th percentile for that digit, or as far as that side
-goes before it turns back. A step counts only if its hands move the right way both halfway and from
-there on, by more than three standard errors of their mean move: a mean that barely moves on the
-fit's hands may turn back on others'. So −1 and 1 are "as thin (slanted left, narrow) as digits
-come" and "as thick (slanted right, wide)", and 0 is the hand as drawn, untouched.
+digit, many of its own digits are measured (:mod:`digitgen.morphometrics`), the three attributes are
+regressed on the noise with how surely the classifier reads the digit (its log-odds), and each
+attribute gets the shortest step in the noise that changes it by one standard deviation while the
+linear fits of the other two and of the reading stay put (``W (WᵀW)⁻¹``): a 7 made narrow stays a 7
+more often (84.5 → 96.5 % on the benchmark's hands). Where holding the reading leaves a side no room
+at all (a 1 made narrower), that side holds the shape only. Each direction is then stretched, on
+each side separately, until the mean over a few hundred hands reaches a tenth of the range past
+MNIST's own 5th or 95th percentile for that digit (a table of MNIST's training digits that ships
+with the package, ``mnist_shape.json``, so a fit needs no data), or as far as that side goes before
+it turns back. A step counts only if its hands move the right way both halfway and from there on, by
+more than three standard errors of their mean move: a mean that barely moves on the fit's hands may
+turn back on others'. So −1 and 1 are "as thin (slanted left, narrow) as digits come" and "as thick
+(slanted right, wide)", and 0 is the hand as drawn, untouched.
 
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
-which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in about three
+which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in three to seven
 minutes on two CPU cores. (``python -m digitgen.shape`` works too, but Python warns that the package
 imported this module before running it: the library's writers use it.)
 """
@@ -33,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .classifier import digit_margin
+from .data import load_mnist
 from .draw import noise, pixels
 from .hub import SHIPPED, Companion, load_companion, load_generator, looks_local
 from .layout import NUM_CLASSES
@@ -44,7 +50,8 @@ FOLDER = "shape"  # inside the generator's folder or Hub repository
 CONTROLS = ("thickness", "slant", "width")
 # what each control's −1 and 1 mean, in the words of the app's sliders, the API and the command line
 ENDS = {"thickness": ("thin", "thick"), "slant": ("leaning left", "leaning right"), "width": ("narrow", "wide")}
-MARGIN = 0.1  # ±1 aims this share of the 5th–95th percentile range past each end of it
+MARGIN = 0.1  # ±1 aims this share of MNIST's 5th–95th percentile range past each end of it
+MNIST_TABLE = Path(__file__).parent / "mnist_shape.json"  # MNIST's own percentiles, per digit: what ±1 aim at
 SURE = 3.0  # standard errors a step's mean move must clear to count as moving (see surely_moves)
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 
@@ -167,49 +174,111 @@ def surely_moves(sign: float, moves: np.ndarray) -> bool:
     return len(moves) > 1 and sign * moves.mean() > SURE * moves.std() / math.sqrt(len(moves))
 
 
+def mnist_ranges(root: str | Path, per_digit: int | None = None) -> np.ndarray:
+    """Each digit's 5th and 95th percentiles of the three attributes on MNIST's training digits under ``root``
+    (a torchvision root), the first ``per_digit`` of each or all of them: ``(10, 3, 2)``."""
+    train = load_mnist(root)
+    train = train.per_digit(per_digit) if per_digit else train
+    table, labels = control_attributes(train.images.numpy()), train.labels.numpy()
+    return np.stack([np.nanpercentile(table[labels == d], [5, 95], axis=0).T for d in range(NUM_CLASSES)])
+
+
+def write_mnist_table(root: str | Path, path: Path = MNIST_TABLE) -> None:
+    """The table the fit aims at, from all 60,000 of MNIST's training digits: it ships, so fits need no data."""
+    ranges = mnist_ranges(root)
+    table = {
+        "what": "per digit, per attribute: MNIST training digits' 5th and 95th percentiles",
+        "made_by": "digitgen shape --write-mnist-table MNIST_ROOT",
+        "attributes": list(CONTROLS),
+        "p5_p95": {str(d): np.round(ranges[d], 4).tolist() for d in range(NUM_CLASSES)},
+    }
+    path.write_text(json.dumps(table, indent=1) + "\n")
+
+
+@functools.cache
+def mnist_table() -> np.ndarray:
+    """The shipped table of MNIST's percentiles (see :func:`write_mnist_table`): ``(10, 3, 2)``."""
+    table = json.loads(MNIST_TABLE.read_text())["p5_p95"]
+    return np.array([table[str(d)] for d in range(NUM_CLASSES)])
+
+
+def held_steps(zs: np.ndarray, measured: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+    """Each measured column ridge-fitted on the noise ``zs``, and for each the shortest step in the noise that
+    moves its fit by one standard deviation while every other column's fit stays put (``W (WᵀW)⁻¹``):
+    ``(columns, z_dim)``, with each fit's R²."""
+    scaled = (measured - measured.mean(0)) / measured.std(0)
+    w = np.linalg.solve(zs.T @ zs + 10.0 * np.eye(zs.shape[1]), zs.T @ scaled)  # ridge: columns ≈ z·w
+    r2 = 1 - ((zs @ w - scaled) ** 2).mean(0)
+    gram = w.T @ w + 1e-9 * np.eye(w.shape[1])  # (a whisker of ridge for weights barely trained)
+    return torch.from_numpy(w @ np.linalg.inv(gram)).float().T, r2
+
+
+def stretch(
+    generator: Generator,
+    digit: int,
+    hands_z: torch.Tensor,
+    as_drawn: np.ndarray,
+    i: int,
+    step: torch.Tensor,
+    wanted: float,
+) -> tuple[float, float]:
+    """How many of ``step`` (the noise's move that changes attribute ``i`` by one unit, by the linear fit) move
+    the hands' mean attribute nearest ``wanted`` units, the right way all along: the fit's guess first, then the
+    measured response (the fit is good, not perfect, at the ends). The multiple and the mean move it makes;
+    (0, 0) where no step moves it."""
+    start, sign, limit = float(np.nanmean(as_drawn[:, i])), math.copysign(1.0, wanted), MAX_STEP / float(step.norm())
+    k, best_k, best_got = wanted, 0.0, 0.0
+    for _ in range(4):
+        k = float(np.clip(k, -limit, limit))
+        halfway, whole = (attributes(generator, digit, hands_z + f * k * step)[:, i] for f in (0.5, 1))
+        got = float(np.nanmean(whole)) - start
+        onward = surely_moves(sign, halfway - as_drawn[:, i]) and surely_moves(sign, whole - halfway)
+        if onward and abs(got - wanted) < abs(best_got - wanted):
+            best_k, best_got = k, got
+        if onward and abs(got - wanted) < 0.05 * abs(wanted):
+            break
+        # past a turning point (a 1 made ever narrower grows wider again) come back halfway
+        k = k / 2 if not onward else k * float(np.clip(wanted / got, 0.5, 2.0))
+    return best_k, best_got
+
+
 def directions_for(
     generator: Generator, digit: int, samples: int, hands: int, seed: int
 ) -> tuple[torch.Tensor, dict[str, object]]:
-    """One digit's steps ``(3, 2, z_dim)`` and what the fit found (its R², targets and reach)."""
+    """One digit's steps ``(3, 2, z_dim)`` and what the fit found (its R², targets, reach, and where the
+    digit's reading could not be held)."""
     z = noise(generator.z_dim, samples, seed + digit)
-    measured = attributes(generator, digit, z)
+    images = pixels(generator, torch.full((len(z),), digit), z)
+    measured = np.column_stack([control_attributes(images), digit_margin(images, digit)])
     kept = ~np.isnan(measured).any(axis=1)
-    zs, a = z.numpy()[kept].astype(np.float64), measured[kept]
-    mean, sd = a.mean(0), a.std(0)
-    scaled = (a - mean) / sd
-    w = np.linalg.solve(zs.T @ zs + 10.0 * np.eye(zs.shape[1]), zs.T @ scaled)  # ridge: attributes ≈ z·w
-    r2 = 1 - ((zs @ w - scaled) ** 2).mean(0)
-    gram = w.T @ w + 1e-9 * np.eye(len(CONTROLS))  # (a whisker of ridge for weights barely trained)
-    unit = torch.from_numpy(w @ np.linalg.inv(gram)).float().T  # (3, z_dim): +1 sd of one, 0 of the others
-    low, high = np.percentile(a, 5, axis=0), np.percentile(a, 95, axis=0)
+    zs, measured = z.numpy()[kept].astype(np.float64), measured[kept]
+    a, sd = measured[:, : len(CONTROLS)], measured[:, : len(CONTROLS)].std(0)
+    holding_read, r2 = held_steps(zs, measured)  # holds the other two attributes and how surely the digit reads
+    holding_shape, _ = held_steps(zs, a)  # holds the other two only
+    low, high = mnist_table()[digit].T
     targets = np.stack([low - MARGIN * (high - low), high + MARGIN * (high - low)], axis=1)  # (3, 2)
 
     hands_z = noise(generator.z_dim, hands, seed + 100 + digit)
     as_drawn = attributes(generator, digit, hands_z)
     start = np.nanmean(as_drawn, axis=0)
     steps, reach = torch.zeros(len(CONTROLS), 2, generator.z_dim), np.zeros((len(CONTROLS), 2))
-    for i in range(len(CONTROLS)):
-        for side, sign in enumerate((-1.0, 1.0)):
+    read_not_held = []
+    for i, name in enumerate(CONTROLS):
+        for side in range(2):
             wanted = targets[i, side] - start[i]
-            k, limit = wanted / sd[i], MAX_STEP / float(unit[i].norm())  # the linear fit's guess, in sd
-            best_k, best_got = 0.0, 0.0  # the measured step nearest the aim that moves it the right way all along
-            for _ in range(4):  # then the measured response: the fit is good, not perfect, at the ends
-                k = float(np.clip(k, -limit, limit))
-                halfway, whole = (attributes(generator, digit, hands_z + f * k * unit[i])[:, i] for f in (0.5, 1))
-                got = float(np.nanmean(whole)) - start[i]
-                onward = surely_moves(sign, halfway - as_drawn[:, i]) and surely_moves(sign, whole - halfway)
-                if onward and abs(got - wanted) < abs(best_got - wanted):
-                    best_k, best_got = k, got
-                if onward and abs(got - wanted) < 0.05 * abs(wanted):
+            for units in (holding_read, holding_shape):  # the second where holding the read stops the side dead
+                step = units[i] / sd[i]  # moves attribute i by one unit (units[i] moves it one sd)
+                k, got = stretch(generator, digit, hands_z, as_drawn, i, step, wanted)
+                if k:
                     break
-                # past a turning point (a 1 made ever narrower grows wider again) come back halfway
-                k = k / 2 if not onward else k * float(np.clip(wanted / got, 0.5, 2.0))
-            steps[i, side], reach[i, side] = best_k * unit[i], start[i] + best_got
+            steps[i, side], reach[i, side] = k * step, start[i] + got
+            read_not_held += [f"{name} {ENDS[name][side]}"] if units is holding_shape else []
     return steps, {
         "r2": np.round(r2, 3).tolist(),
-        "p5_p95": np.round(np.stack([low, high], 1), 3).tolist(),
+        "aims": np.round(targets, 3).tolist(),
         "as_drawn": np.round(start, 3).tolist(),
         "at_minus_and_plus_1": np.round(reach, 3).tolist(),
+        "read_not_held": read_not_held,
     }
 
 
@@ -231,7 +300,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--samples", type=int, default=1500, help="digits measured per digit for the regression")
     p.add_argument("--hands", type=int, default=200, help="hands each direction's reach is measured on")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--write-mnist-table", metavar="MNIST_ROOT", help="(maintainers) remake the MNIST table ±1 aim at")
     a = p.parse_args(argv)
+    if a.write_mnist_table:
+        write_mnist_table(a.write_mnist_table)
+        return
     if not looks_local(a.model):
         p.error("--model must be a local folder (download a Hub model with save_pretrained first)")
     directions = find_directions(load_generator(a.model), a.samples, a.hands, a.seed)

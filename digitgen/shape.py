@@ -272,7 +272,7 @@ def directions_for(
                 if k:
                     break
             steps[i, side], reach[i, side] = k * step, start[i] + got
-            read_not_held += [f"{name} {ENDS[name][side]}"] if units is holding_shape else []
+            read_not_held += [f"{name} {ENDS[name][side]}"] if units is holding_shape and k else []
     return steps, {
         "r2": np.round(r2, 3).tolist(),
         "aims": np.round(targets, 3).tolist(),

@@ -252,7 +252,8 @@ def directions_for(
     measured = np.column_stack([control_attributes(images), digit_margin(images, digit)])
     kept = ~np.isnan(measured).any(axis=1)
     zs, measured = z.numpy()[kept].astype(np.float64), measured[kept]
-    a, sd = measured[:, : len(CONTROLS)], measured[:, : len(CONTROLS)].std(0)
+    a = measured[:, : len(CONTROLS)]
+    sd = a.std(0)
     holding_read, r2 = held_steps(zs, measured)  # holds the other two attributes and how surely the digit reads
     holding_shape, _ = held_steps(zs, a)  # holds the other two only
     low, high = mnist_table()[digit].T

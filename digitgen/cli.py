@@ -21,7 +21,6 @@ import json
 import sys
 from pathlib import Path
 
-from . import dataset, encoder, evaluate, shape, train
 from .draw import DEFAULT_NEATNESS
 from .handwriting import write_number
 from .hub import load_generator
@@ -29,12 +28,12 @@ from .images import gif_bytes, grid, save_png, upscale
 from .sample import MAX_FRAMES, generate, morph_digits
 from .shape import ENDS
 
-FORWARDED = {  # subcommands that are whole modules with their own options
-    "dataset": (dataset.main, "write a synthetic set in MNIST's formats (see digitgen dataset --help)"),
-    "train": (train.main, "train a generator on MNIST (see digitgen train --help)"),
-    "evaluate": (evaluate.main, "measure a generator with the quality meter (see digitgen evaluate --help)"),
-    "encoder": (encoder.main, "train a generator's encoder into its folder (see digitgen encoder --help)"),
-    "shape": (shape.main, "find a generator's shape controls, into its folder (see digitgen shape --help)"),
+FORWARDED = {  # subcommands that are whole modules (digitgen.<name>) with their own options
+    "dataset": "write a synthetic set in MNIST's formats (see digitgen dataset --help)",
+    "train": "train a generator on MNIST (see digitgen train --help)",
+    "evaluate": "measure a generator with the quality meter (see digitgen evaluate --help)",
+    "encoder": "train a generator's encoder into its folder (see digitgen encoder --help)",
+    "shape": "find a generator's shape controls, into its folder (see digitgen shape --help)",
 }
 
 
@@ -70,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("digit_to", type=int, help="the last frame's digit, 0-9")
     m.add_argument("--frames", type=int, default=10, help=f"how many frames (2-{MAX_FRAMES}, default 10)")
     add_common(m)
-    for name, (_, text) in FORWARDED.items():
+    for name, text in FORWARDED.items():
         commands.add_parser(name, help=text, add_help=False)
     return p
 
@@ -104,11 +103,23 @@ def run(a: argparse.Namespace) -> list[Path]:
     return [save_png(upscale(line, scale), out)]
 
 
+def forward(command: str, argv: list[str]) -> None:
+    """Hand the rest of the line to the module that owns ``command``.
+
+    Imported here, not at the top: together they bring scipy and training's code, three seconds of
+    start-up that `digitgen generate` or a mistyped digit would otherwise wait for.
+    """
+    from . import dataset, encoder, evaluate, shape, train
+
+    modules = {"dataset": dataset, "train": train, "evaluate": evaluate, "encoder": encoder, "shape": shape}
+    modules[command].main(argv)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv[:1] and argv[0] in FORWARDED:
-            FORWARDED[argv[0]][0](argv[1:])
+            forward(argv[0], argv[1:])
             return
         written = run(parser().parse_args(argv))
     except (ValueError, OSError) as e:

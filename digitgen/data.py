@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torchvision.datasets import MNIST
 
 
 @dataclass
@@ -74,8 +73,11 @@ def to_unit_range(images: torch.Tensor) -> torch.Tensor:
 def load_mnist(root: str | Path, train: bool = True, download: bool = False) -> DigitSet:
     """Read MNIST from a torchvision root (``root/MNIST/raw/*-ubyte``).
 
-    ``download=True`` fetches it when online; CI and tests pass a local root instead.
+    ``download=True`` fetches it when online; CI and tests pass a local root instead. torchvision is
+    imported here, not at the top: it costs two seconds (its models and ops) that generating never needs.
     """
+    from torchvision.datasets import MNIST
+
     try:
         ds = MNIST(str(root), train=train, download=download)
     except RuntimeError as e:  # torchvision's "Dataset not found": say where it looked and what it wants

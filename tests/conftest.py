@@ -1,4 +1,7 @@
-"""Shared fixtures: the MNIST root (the sample in tests/data, or ``$DIGITGEN_DATA``), the app built and launched."""
+"""Shared fixtures: the MNIST root (the sample in tests/data, or ``$DIGITGEN_DATA``), the app built and launched.
+
+``make test`` runs the suite in two pytest-xdist workers; each gets its share of the cores.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ and "OMP_NUM_THREADS" not in os.environ:
+    # Set before anything imports torch, and inherited by the commands, apps and kernels a test starts:
+    # two processes that each spin a thread per core on the same cores run several times slower.
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
 
 
 SAMPLE = ROOT / "tests" / "data"  # 2,000 train and 1,000 test digits of MNIST, shipped with the repo
@@ -56,6 +65,11 @@ def lend_packages(python: Path, folder: Path, lent: Callable[[str], bool]) -> Pa
     site = Path(subprocess.run(where, capture_output=True, text=True, check=True).stdout.strip())
     (site / f"{folder.name}.pth").write_text(f"{folder}\n")
     return site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: with ``make test``'s two workers, a notebook run started last keeps one waiting."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def free_port() -> int:

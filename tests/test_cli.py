@@ -43,6 +43,14 @@ def test_help_lists_every_command_and_hands_the_rest_to_their_modules(capsys):
         assert stopped.value.code == 0 and option in capsys.readouterr().out
 
 
+def test_the_command_starts_without_what_only_reading_mnist_or_training_needs():
+    """torchvision and the forwarded modules (scipy.stats, training) cost seconds before any answer."""
+    heavy = ("torchvision", "scipy.stats", "digitgen.train")
+    probe = f"import sys, digitgen.cli; print([m for m in {heavy} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 def test_generate_writes_the_librarys_digits(tmp_path):
     done = run("generate", "7", "--seed", "42", "-o", str(tmp_path / "seven.png"))
     assert done.returncode == 0, done.stderr

@@ -14,7 +14,13 @@ Beside the last target, its real floor: how often the classifier reads real digi
 the ends, MNIST's test digits of that digit at or beyond the 5th or 95th percentile of the
 attribute (19–73 of them an end), and whether the −1 and 1 settings read at least as well.
 
-Run: ``python benchmarks/shape.py [--model FOLDER --name NAME]`` (``$DIGITGEN_DATA``: a torchvision MNIST root).
+The fit holds the meter's classifier's reading, so that classifier is also the judge of its own aim.
+``--judge-seed N`` reads every setting and every real end a second time, by a classifier of the
+meter's architecture trained here apart (MNIST's training digits, seed N, 2 epochs, 2–3 minutes on
+2 cores): the ``judge_`` figures.
+
+Run: ``python benchmarks/shape.py [--model FOLDER --name NAME --judge-seed 7]`` (``$DIGITGEN_DATA``: a
+torchvision MNIST root).
 """
 
 from __future__ import annotations
@@ -27,19 +33,26 @@ import torch
 from common import mnist_root, report
 
 from digitgen import generate, load_generator
-from digitgen.classifier import read_digits
+from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_images
 from digitgen.data import load_mnist
 from digitgen.shape import CONTROLS, control_attributes, mnist_ranges
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 
-def real_ends_read(root: str, ranges: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def read_as(images: np.ndarray, classifier: DigitClassifier | None) -> np.ndarray:
+    """The digit ``classifier`` (None: the meter's) reads in each uint8 image."""
+    return read_images(torch.from_numpy(np.ascontiguousarray(images)), classifier)[1].argmax(1).numpy()
+
+
+def real_ends_read(
+    root: str, ranges: np.ndarray, classifier: DigitClassifier | None
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per digit, the share of MNIST's test digits at or beyond each end of each attribute's range that the
     classifier reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end)."""
     test = load_mnist(root, train=False)
     table, labels = control_attributes(test.images.numpy()), test.labels.numpy()
-    right = np.array([d for d, _ in read_digits(test.images.numpy())]) == labels
+    right = read_as(test.images.numpy(), classifier) == labels
     floors = {}
     for d in range(10):
         mine = labels == d
@@ -51,11 +64,25 @@ def real_ends_read(root: str, ranges: np.ndarray) -> dict[int, tuple[np.ndarray,
     return floors
 
 
-def written(generator, digit: int, hands: int, control: str, setting: float) -> tuple[np.ndarray, float]:
-    """The hands' mean attributes ``(3,)`` at one setting, and the share of images read as ``digit``."""
+def written(generator, digit: int, hands: int, control: str, setting: float, judges: list) -> tuple[np.ndarray, list]:
+    """The hands' mean attributes ``(3,)`` at one setting, and the share of images each judge reads as ``digit``."""
     images = np.concatenate([generate(digit, s, 1, generator=generator, **{control: setting}) for s in range(hands)])
-    read = np.mean([d == digit for d, _ in read_digits(images)])
-    return np.nanmean(control_attributes(images), axis=0), float(read)
+    reads = [float(np.mean(read_as(images, judge) == digit)) for judge in judges]
+    return np.nanmean(control_attributes(images), axis=0), reads
+
+
+def judged(rows: list[dict], prefix: str = "") -> dict:
+    """What one judge's figures add up to: pairs read ≥ 99 % at every setting, and the ends' mean reading."""
+    return {
+        "read_right_99": sum(r[f"{prefix}read_right_min"] >= 0.99 for r in rows),
+        "real_digits_beyond_both_ends_read_99": sum(min(r[f"{prefix}real_read_beyond_ends"]) >= 0.99 for r in rows),
+        "ends_read_mean": {  # over every digit, control and end (−1 and 1)
+            "generated": round(
+                float(np.mean([r[f"{prefix}read_right_at_settings"][e] for r in rows for e in (0, -1)])), 4
+            ),
+            "real_beyond_them": round(float(np.mean([r[f"{prefix}real_read_beyond_ends"] for r in rows])), 4),
+        },
+    }
 
 
 def main() -> None:
@@ -64,18 +91,25 @@ def main() -> None:
     p.add_argument("--mnist-per-digit", type=int, default=2000)
     p.add_argument("--model", default=None, help="a generator's folder with its shape/ (default: the shipped weights)")
     p.add_argument("--name", default="shape", help="the results file's name")
+    p.add_argument("--judge-seed", type=int, default=None, help="also read by a classifier trained apart, this seed")
     a = p.parse_args()
     torch.set_num_threads(2)
     start = time.perf_counter()
     ranges = mnist_ranges(mnist_root(), a.mnist_per_digit)
-    floors = real_ends_read(mnist_root(), ranges)
+    judges, judge = [None], {}
+    if a.judge_seed is not None:
+        judges.append(fit_classifier(load_mnist(mnist_root()), epochs=2, seed=a.judge_seed))
+        accuracy = classifier_accuracy(judges[1], load_mnist(mnist_root(), train=False))
+        judge = {"seed": a.judge_seed, "epochs": 2, "mnist_test_accuracy": round(accuracy, 4)}
+    floors = [real_ends_read(mnist_root(), ranges, j) for j in judges]
     g = load_generator(a.model)
     rows, failures = [], []
     for digit in range(10):
         span = ranges[digit][:, 1] - ranges[digit][:, 0]
         for i, control in enumerate(CONTROLS):
-            means, reads = zip(*(written(g, digit, a.hands, control, s) for s in SETTINGS), strict=True)
+            means, reads_by = zip(*(written(g, digit, a.hands, control, s, judges) for s in SETTINGS), strict=True)
             means = np.stack(means)  # (settings, 3)
+            reads = [r[0] for r in reads_by]  # the meter's classifier's
             own = means[:, i]
             others = [j for j in range(3) if j != i]
             moved = (means[:, others].max(0) - means[:, others].min(0)) / span[others]
@@ -91,18 +125,24 @@ def main() -> None:
                 "others_within_quarter": bool(np.all(moved <= 0.25)),
                 "read_right_min": round(min(reads), 4),
                 "read_right_at_settings": [round(r, 4) for r in reads],
-                "real_read_beyond_ends": np.round(floors[digit][0][i], 4).tolist(),
-                "real_beyond_ends_n": floors[digit][1][i].tolist(),
+                "real_read_beyond_ends": np.round(floors[0][digit][0][i], 4).tolist(),
+                "real_beyond_ends_n": floors[0][digit][1][i].tolist(),
                 "ends_read_as_well_as_real": bool(
-                    reads[0] >= floors[digit][0][i, 0] and reads[-1] >= floors[digit][0][i, 1]
+                    reads[0] >= floors[0][digit][0][i, 0] and reads[-1] >= floors[0][digit][0][i, 1]
                 ),
             }
+            if judge:
+                by_judge = [r[1] for r in reads_by]
+                row["judge_read_right_min"] = round(min(by_judge), 4)
+                row["judge_read_right_at_settings"] = [round(r, 4) for r in by_judge]
+                row["judge_real_read_beyond_ends"] = np.round(floors[1][digit][0][i], 4).tolist()
             rows.append(row)
             checks = ("monotonic", "spans_mnist_range", "others_within_quarter")
             failures += [f"{digit} {control}: {c}" for c in checks if not row[c]]
             if row["read_right_min"] < 0.99:
                 failures.append(f"{digit} {control}: read {row['read_right_min']:.1%}")
             print(digit, control, row["attribute_at_settings"], row["mnist_p5_p95"], moved.round(2), reads, flush=True)
+    meter = judged(rows)
     report(
         a.name,
         {
@@ -114,15 +154,13 @@ def main() -> None:
                 "monotonic": sum(r["monotonic"] for r in rows),
                 "spans_mnist_range": sum(r["spans_mnist_range"] for r in rows),
                 "others_within_quarter": sum(r["others_within_quarter"] for r in rows),
-                "read_right_99": sum(r["read_right_min"] >= 0.99 for r in rows),
-                "real_digits_beyond_both_ends_read_99": sum(min(r["real_read_beyond_ends"]) >= 0.99 for r in rows),
+                "read_right_99": meter["read_right_99"],
+                "real_digits_beyond_both_ends_read_99": meter["real_digits_beyond_both_ends_read_99"],
                 "ends_read_as_well_as_real": sum(r["ends_read_as_well_as_real"] for r in rows),
                 "of": len(rows),
             },
-            "ends_read_mean": {  # over every digit, control and end (−1 and 1)
-                "generated": round(float(np.mean([r["read_right_at_settings"][e] for r in rows for e in (0, -1)])), 4),
-                "real_beyond_them": round(float(np.mean([r["real_read_beyond_ends"] for r in rows])), 4),
-            },
+            "ends_read_mean": meter["ends_read_mean"],
+            **({"judge": {**judge, **judged(rows, "judge_")}} if judge else {}),
             "failures": failures,
             "rows": rows,
         },

@@ -64,7 +64,9 @@ def real_ends_read(
     return floors
 
 
-def written(generator, digit: int, hands: int, control: str, setting: float, judges: list) -> tuple[np.ndarray, list]:
+def written(
+    generator, digit: int, hands: int, control: str, setting: float, judges: list[DigitClassifier | None]
+) -> tuple[np.ndarray, list[float]]:
     """The hands' mean attributes ``(3,)`` at one setting, and the share of images each judge reads as ``digit``."""
     images = np.concatenate([generate(digit, s, 1, generator=generator, **{control: setting}) for s in range(hands)])
     reads = [float(np.mean(read_as(images, judge) == digit)) for judge in judges]

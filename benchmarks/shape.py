@@ -33,8 +33,8 @@ import torch
 from common import mnist_root, report
 
 from digitgen import generate, load_generator
-from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_images
-from digitgen.data import load_mnist
+from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_digits
+from digitgen.data import DigitSet, load_mnist
 from digitgen.shape import CONTROLS, control_attributes, mnist_ranges
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -42,25 +42,27 @@ SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 def read_as(images: np.ndarray, classifier: DigitClassifier | None) -> np.ndarray:
     """The digit ``classifier`` (None: the meter's) reads in each uint8 image."""
-    return read_images(torch.from_numpy(np.ascontiguousarray(images)), classifier)[1].argmax(1).numpy()
+    return np.array([d for d, _ in read_digits(images, classifier)])
 
 
 def real_ends_read(
-    root: str, ranges: np.ndarray, classifier: DigitClassifier | None
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per digit, the share of MNIST's test digits at or beyond each end of each attribute's range that the
-    classifier reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end)."""
-    test = load_mnist(root, train=False)
+    test: DigitSet, ranges: np.ndarray, judges: list[DigitClassifier | None]
+) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """For each judge, per digit, the share of MNIST's test digits at or beyond each end of each attribute's
+    range that it reads right, and how many there are: two ``(3, 2)`` arrays (columns: low end, high end).
+    The digits are measured once for all judges."""
     table, labels = control_attributes(test.images.numpy()), test.labels.numpy()
-    right = read_as(test.images.numpy(), classifier) == labels
-    floors = {}
-    for d in range(10):
-        mine = labels == d
-        ends = [[mine & (table[:, i] <= lo), mine & (table[:, i] >= hi)] for i, (lo, hi) in enumerate(ranges[d])]
-        floors[d] = (
-            np.array([[right[e].mean() for e in pair] for pair in ends]),
-            np.array([[e.sum() for e in pair] for pair in ends]),
-        )
+    floors = []
+    for judge in judges:
+        right = read_as(test.images.numpy(), judge) == labels
+        floors.append({})
+        for d in range(10):
+            mine = labels == d
+            ends = [[mine & (table[:, i] <= lo), mine & (table[:, i] >= hi)] for i, (lo, hi) in enumerate(ranges[d])]
+            floors[-1][d] = (
+                np.array([[right[e].mean() for e in pair] for pair in ends]),
+                np.array([[e.sum() for e in pair] for pair in ends]),
+            )
     return floors
 
 
@@ -98,12 +100,13 @@ def main() -> None:
     torch.set_num_threads(2)
     start = time.perf_counter()
     ranges = mnist_ranges(mnist_root(), a.mnist_per_digit)
+    test = load_mnist(mnist_root(), train=False)
     judges, judge = [None], {}
     if a.judge_seed is not None:
         judges.append(fit_classifier(load_mnist(mnist_root()), epochs=2, seed=a.judge_seed))
-        accuracy = classifier_accuracy(judges[1], load_mnist(mnist_root(), train=False))
+        accuracy = classifier_accuracy(judges[1], test)
         judge = {"seed": a.judge_seed, "epochs": 2, "mnist_test_accuracy": round(accuracy, 4)}
-    floors = [real_ends_read(mnist_root(), ranges, j) for j in judges]
+    floors = real_ends_read(test, ranges, judges)
     g = load_generator(a.model)
     rows, failures = [], []
     for digit in range(10):

@@ -73,9 +73,10 @@ def read_images(images: torch.Tensor, classifier: DigitClassifier | None = None,
     return torch.cat(feats), torch.cat(probs)
 
 
-def read_digits(images: np.ndarray) -> list[tuple[int, float]]:
-    """What the classifier reads in each uint8 ``(n, 28, 28)`` image, and its probability."""
-    _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)))
+def read_digits(images: np.ndarray, classifier: DigitClassifier | None = None) -> list[tuple[int, float]]:
+    """What the classifier (the shipped one unless given) reads in each uint8 ``(n, 28, 28)`` image, and its
+    probability."""
+    _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)), classifier)
     p, d = probs.max(dim=1)
     return list(zip(d.tolist(), p.tolist(), strict=True))
 

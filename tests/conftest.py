@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ and "OMP_NUM_THREADS" not in os.environ:
     # Set before anything imports torch, and inherited by the commands, apps and kernels a test starts:
     # two processes that each spin a thread per core on the same cores run several times slower.
+    # The cores this process may run on (a container may allow fewer than the machine has).
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
-    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    os.environ["OMP_NUM_THREADS"] = str(max(1, cores // workers))
 
 
 SAMPLE = ROOT / "tests" / "data"  # 2,000 train and 1,000 test digits of MNIST, shipped with the repo

@@ -10,9 +10,13 @@ real MNIST's training digits of that digit (2,000 each), the targets are:
   its own 5th–95th range;
 * the classifier reads the asked digit in ≥ 99 % of the images at every setting.
 
-Beside the last target, its real floor: how often the classifier reads real digits as far out as
-the ends, MNIST's test digits of that digit at or beyond the 5th or 95th percentile of the
-attribute (19–73 of them an end), and whether the −1 and 1 settings read at least as well.
+Beside the last two targets, their real floors. Real handwriting ties some attributes together (a
+thicker upright stroke is a wider box): among the same 2,000 real digits, those at or below the
+attribute's 5th percentile and those at or above its 95th differ in each other attribute's mean by
+some share of its range, and a control is compared with the larger of a quarter and that share. And
+how often the classifier reads real digits as far out as the ends, MNIST's test digits of that digit
+at or beyond the 5th or 95th percentile of the attribute (19–73 of them an end), and whether the −1
+and 1 settings read at least as well.
 
 The fit holds the meter's classifier's reading, so that classifier is also the judge of its own aim.
 ``--judge-seed N`` reads every setting and every real end a second time, by a classifier of the
@@ -35,7 +39,7 @@ from common import mnist_root, report
 from digitgen import generate, load_generator
 from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_digits
 from digitgen.data import DigitSet, load_mnist
-from digitgen.shape import CONTROLS, control_attributes, mnist_ranges
+from digitgen.shape import CONTROLS, control_attributes, mnist_attributes, percentile_ranges
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
@@ -43,6 +47,19 @@ SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 def read_as(images: np.ndarray, classifier: DigitClassifier | None) -> np.ndarray:
     """The digit ``classifier`` (None: the meter's) reads in each uint8 image."""
     return np.array([d for d, _ in read_digits(images, classifier)])
+
+
+def real_coupling(table: np.ndarray, labels: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """How far real digits' other attributes move across each attribute's range: per digit, for each attribute
+    ``i`` and attribute ``j``, the mean of ``j`` over the digits at or above ``i``'s 95th percentile minus its
+    mean over those at or below the 5th, as a share of ``j``'s range, in absolute value: ``(10, 3, 3)``."""
+    coupling = np.zeros((10, 3, 3))
+    for d in range(10):
+        mine, span = table[labels == d], ranges[d][:, 1] - ranges[d][:, 0]
+        for i, (lo, hi) in enumerate(ranges[d]):
+            low, high = mine[mine[:, i] <= lo], mine[mine[:, i] >= hi]
+            coupling[d, i] = np.abs(np.nanmean(high, axis=0) - np.nanmean(low, axis=0)) / span
+    return coupling
 
 
 def real_ends_read(
@@ -99,7 +116,9 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(2)
     start = time.perf_counter()
-    ranges = mnist_ranges(mnist_root(), a.mnist_per_digit)
+    table, labels = mnist_attributes(mnist_root(), a.mnist_per_digit)
+    ranges = percentile_ranges(table, labels)
+    coupling = real_coupling(table, labels, ranges)
     test = load_mnist(mnist_root(), train=False)
     judges, judge = [None], {}
     if a.judge_seed is not None:
@@ -119,6 +138,7 @@ def main() -> None:
             others = [j for j in range(3) if j != i]
             moved = (means[:, others].max(0) - means[:, others].min(0)) / span[others]
             moved_by_name = {CONTROLS[j]: round(float(v), 3) for j, v in zip(others, moved, strict=True)}
+            real_moved = coupling[digit, i, others]
             row = {
                 "digit": digit,
                 "control": control,
@@ -128,6 +148,10 @@ def main() -> None:
                 "spans_mnist_range": bool(own[0] <= ranges[digit][i, 0] and own[-1] >= ranges[digit][i, 1]),
                 "others_moved_share_of_range": moved_by_name,
                 "others_within_quarter": bool(np.all(moved <= 0.25)),
+                "real_others_moved_share_of_range": {
+                    CONTROLS[j]: round(float(v), 3) for j, v in zip(others, real_moved, strict=True)
+                },
+                "others_within_quarter_or_real": bool(np.all(moved <= np.maximum(0.25, real_moved))),
                 "read_right_min": round(min(reads), 4),
                 "read_right_at_settings": [round(r, 4) for r in reads],
                 "real_read_beyond_ends": np.round(floors[0][digit][0][i], 4).tolist(),
@@ -159,6 +183,7 @@ def main() -> None:
                 "monotonic": sum(r["monotonic"] for r in rows),
                 "spans_mnist_range": sum(r["spans_mnist_range"] for r in rows),
                 "others_within_quarter": sum(r["others_within_quarter"] for r in rows),
+                "others_within_quarter_or_real": sum(r["others_within_quarter_or_real"] for r in rows),
                 "read_right_99": meter["read_right_99"],
                 "real_digits_beyond_both_ends_read_99": meter["real_digits_beyond_both_ends_read_99"],
                 "ends_read_as_well_as_real": sum(r["ends_read_as_well_as_real"] for r in rows),

@@ -174,18 +174,22 @@ def surely_moves(sign: float, moves: np.ndarray) -> bool:
     return len(moves) > 1 and sign * moves.mean() > SURE * moves.std() / math.sqrt(len(moves))
 
 
-def mnist_ranges(root: str | Path, per_digit: int | None = None) -> np.ndarray:
-    """Each digit's 5th and 95th percentiles of the three attributes on MNIST's training digits under ``root``
-    (a torchvision root), the first ``per_digit`` of each or all of them: ``(10, 3, 2)``."""
+def mnist_attributes(root: str | Path, per_digit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The three attributes ``(n, 3)`` of MNIST's training digits under ``root`` (a torchvision root), the first
+    ``per_digit`` of each digit or all of them, and their labels ``(n,)``."""
     train = load_mnist(root)
     train = train.per_digit(per_digit) if per_digit else train
-    table, labels = control_attributes(train.images.numpy()), train.labels.numpy()
+    return control_attributes(train.images.numpy()), train.labels.numpy()
+
+
+def percentile_ranges(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each digit's 5th and 95th percentiles of the attributes ``table`` ``(n, 3)``: ``(10, 3, 2)``."""
     return np.stack([np.nanpercentile(table[labels == d], [5, 95], axis=0).T for d in range(NUM_CLASSES)])
 
 
 def write_mnist_table(root: str | Path, path: Path = MNIST_TABLE) -> None:
     """The table the fit aims at, from all 60,000 of MNIST's training digits: it ships, so fits need no data."""
-    ranges = mnist_ranges(root)
+    ranges = percentile_ranges(*mnist_attributes(root))
     table = {
         "what": "per digit, per attribute: MNIST training digits' 5th and 95th percentiles",
         "made_by": "digitgen shape --write-mnist-table MNIST_ROOT",

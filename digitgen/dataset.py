@@ -369,7 +369,7 @@ def dataset_zip(per_digit: int, seed: int = 0, neatness: float = DEFAULT_NEATNES
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m digitgen.dataset", description="Write a synthetic, MNIST-format set of handwritten digits."
+        prog="digitgen dataset", description="Write a synthetic, MNIST-format set of handwritten digits."
     )
     p.add_argument("--per-digit", type=int, required=True, help="how many of each digit 0-9 (1 ... 1,000,000)")
     p.add_argument("--out", required=True, help="folder to write into (made if missing)")

@@ -116,7 +116,7 @@ def train_encoder(
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m digitgen.encoder", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="digitgen encoder", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=str(SHIPPED), help="the generator's folder; the encoder is written inside it")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=256)

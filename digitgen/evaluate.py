@@ -294,7 +294,7 @@ def shape_fidelity(
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train-classifier"]:
-        p = argparse.ArgumentParser(prog="python -m digitgen.evaluate train-classifier")
+        p = argparse.ArgumentParser(prog="digitgen evaluate train-classifier")
         p.add_argument("--data", required=True, help="torchvision MNIST root")
         p.add_argument("--out", default=str(CLASSIFIER_DIR))
         p.add_argument("--epochs", type=int, default=4)
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         accuracy = train_classifier(a.data, a.out, a.epochs, seed=a.seed)
         print(json.dumps({"mnist_test_accuracy": round(accuracy, 4), "out": a.out}))
         return
-    p = argparse.ArgumentParser(prog="python -m digitgen.evaluate", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="digitgen evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="Hub repo id or local folder (default: $DIGITGEN_MODEL or shipped)")
     p.add_argument("--data", required=True, help="torchvision MNIST root")
     p.add_argument("--n-per-digit", type=int, default=1000)

@@ -584,7 +584,7 @@ def option_type(hint: Any) -> type:
 
 
 def parse_args(argv: list[str]) -> tuple[TrainConfig, bool]:
-    p = argparse.ArgumentParser(prog="python -m digitgen.train", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="digitgen train", description=__doc__.split("\n\n")[0])
     defaults, hints = TrainConfig(), typing.get_type_hints(TrainConfig)
     for f in fields(TrainConfig):
         flag, default, kind = "--" + f.name.replace("_", "-"), getattr(defaults, f.name), option_type(hints[f.name])

@@ -49,16 +49,26 @@ def read_as(images: np.ndarray, classifier: DigitClassifier | None) -> np.ndarra
     return np.array([d for d, _ in read_digits(images, classifier)])
 
 
+def spans(ranges: np.ndarray) -> np.ndarray:
+    """Each digit's 5th–95th percentile range of each attribute, as one length: ``(10, 3)``."""
+    return ranges[..., 1] - ranges[..., 0]
+
+
+def at_ends(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``values`` lie at or beyond each end of the range ``low`` … ``high``: two masks."""
+    return values <= low, values >= high
+
+
 def real_coupling(table: np.ndarray, labels: np.ndarray, ranges: np.ndarray) -> np.ndarray:
     """How far real digits' other attributes move across each attribute's range: per digit, for each attribute
     ``i`` and attribute ``j``, the mean of ``j`` over the digits at or above ``i``'s 95th percentile minus its
     mean over those at or below the 5th, as a share of ``j``'s range, in absolute value: ``(10, 3, 3)``."""
-    coupling = np.zeros((10, 3, 3))
+    coupling, lengths = np.zeros((10, 3, 3)), spans(ranges)
     for d in range(10):
-        mine, span = table[labels == d], ranges[d][:, 1] - ranges[d][:, 0]
+        mine = table[labels == d]
         for i, (lo, hi) in enumerate(ranges[d]):
-            low, high = mine[mine[:, i] <= lo], mine[mine[:, i] >= hi]
-            coupling[d, i] = np.abs(np.nanmean(high, axis=0) - np.nanmean(low, axis=0)) / span
+            low, high = (mine[end] for end in at_ends(mine[:, i], lo, hi))
+            coupling[d, i] = np.abs(np.nanmean(high, axis=0) - np.nanmean(low, axis=0)) / lengths[d]
     return coupling
 
 
@@ -75,7 +85,7 @@ def real_ends_read(
         floors.append({})
         for d in range(10):
             mine = labels == d
-            ends = [[mine & (table[:, i] <= lo), mine & (table[:, i] >= hi)] for i, (lo, hi) in enumerate(ranges[d])]
+            ends = [[mine & end for end in at_ends(table[:, i], lo, hi)] for i, (lo, hi) in enumerate(ranges[d])]
             floors[-1][d] = (
                 np.array([[right[e].mean() for e in pair] for pair in ends]),
                 np.array([[e.sum() for e in pair] for pair in ends]),
@@ -127,16 +137,15 @@ def main() -> None:
         judge = {"seed": a.judge_seed, "epochs": 2, "mnist_test_accuracy": round(accuracy, 4)}
     floors = real_ends_read(test, ranges, judges)
     g = load_generator(a.model)
-    rows, failures = [], []
+    rows, failures, lengths = [], [], spans(ranges)
     for digit in range(10):
-        span = ranges[digit][:, 1] - ranges[digit][:, 0]
         for i, control in enumerate(CONTROLS):
             means, reads_by = zip(*(written(g, digit, a.hands, control, s, judges) for s in SETTINGS), strict=True)
             means = np.stack(means)  # (settings, 3)
             reads = [r[0] for r in reads_by]  # the meter's classifier's
             own = means[:, i]
             others = [j for j in range(3) if j != i]
-            moved = (means[:, others].max(0) - means[:, others].min(0)) / span[others]
+            moved = (means[:, others].max(0) - means[:, others].min(0)) / lengths[digit, others]
             moved_by_name = {CONTROLS[j]: round(float(v), 3) for j, v in zip(others, moved, strict=True)}
             real_moved = coupling[digit, i, others]
             row = {

@@ -11,7 +11,8 @@ Which real training digits are missed (``--missed``):
 
 The missed real digits are then drawn ``--emphasis`` times as often during a run of the CPU recipe
 (``python -m digitgen.train --recipe cpu --emphasis-from shipped``; any further options, such as
-``--emphasis-epochs N``, go to it), each epoch as long as before (``data.grouped_permutation``).
+``--emphasis-epochs N``, go to it), each epoch as long as before (``data.grouped_permutation``): they
+are written to ``RUN_DIR/emphasis.safetensors`` with how they were chosen, where the run finds them.
 
 Run: ``DIGITGEN_DATA=... python benchmarks/coverage_emphasis.py --emphasis 2 --out RUN_DIR [--guide 0.25]``,
 then ``python benchmarks/rejection_sampling.py --run RUN_DIR --name NAME`` for the run's CAS and
@@ -22,21 +23,24 @@ meter figures. The missed share of each digit goes to ``benchmarks/results/cover
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 from common import mnist_root, report
 
 import digitgen.train
-from digitgen import load_generator
+from digitgen import Generator, load_generator
 from digitgen.classifier import load_classifier, read_images
 from digitgen.data import DigitSet, load_mnist
 from digitgen.evaluate import generated_set, inside_balls, knn_radii, misread_digits
 from digitgen.layout import NUM_CLASSES
+from digitgen.style import fingerprint
+from digitgen.train import keep_emphasised
 
 
-def uncovered_digits(real: DigitSet, per_digit: int = 6000, seed: int = 1) -> torch.Tensor:
-    """Which of ``real``'s digits lie outside every k-NN ball of the shipped weights' digits of their class."""
-    fake, meter = generated_set(load_generator(), per_digit, seed), load_classifier()
+def uncovered_digits(real: DigitSet, generator: Generator, per_digit: int = 6000, seed: int = 1) -> torch.Tensor:
+    """Which of ``real``'s digits lie outside every k-NN ball of ``generator``'s digits of their class."""
+    fake, meter = generated_set(generator, per_digit, seed), load_classifier()
     real_feats, fake_feats = read_images(real.images, meter)[0], read_images(fake.images, meter)[0]
     uncovered = torch.zeros(len(real), dtype=torch.bool)
     for digit in range(NUM_CLASSES):
@@ -55,13 +59,14 @@ def main() -> None:
         p.error("--emphasis must be at least 1 (1: every digit as often as MNIST holds it)")
     root = mnist_root()
     real = load_mnist(root, train=True)
-    missed = uncovered_digits(real) if a.missed == "uncovered" else misread_digits(real, load_generator())
+    shipped = load_generator()
+    missed = uncovered_digits(real, shipped) if a.missed == "uncovered" else misread_digits(real, shipped)
     labels = real.labels
     shares = [round(float(missed[labels == d].float().mean()), 4) for d in range(NUM_CLASSES)]
     name = "coverage_emphasis" if a.missed == "uncovered" else "coverage_emphasis_misread"
     share = round(float(missed.float().mean()), 4)
     report(name, {"missed": a.missed, "missed_per_digit": shares, "missed_share": share})
-    digitgen.train.misread_digits = lambda *_: missed  # which digits training emphasises: the ones found here
+    keep_emphasised(Path(a.out), missed, fingerprint(shipped).hex(), a.missed)  # training draws these more often
     emphasis = ["--emphasis-from", "shipped", "--emphasis", str(a.emphasis)]
     digitgen.train.main(["--data", root, "--out", a.out, "--recipe", "cpu", "--eval-every", "0", *emphasis, *training])
 

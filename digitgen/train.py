@@ -29,6 +29,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -44,6 +46,8 @@ from .images import save_png
 from .models import ARCH_DEFAULTS, Discriminator, Generator, MinibatchStd, make_models
 from .style import fingerprint
 
+EMPHASIS = "emphasis.safetensors"  # in a run's folder: the training digits drawn more often, and why
+MISREAD = "misread"  # how --emphasis-from chooses them (a benchmark may write another way's choice)
 GROUP = MinibatchStd.group  # same-digit runs in every batch, as wide as the stddev groups
 
 # What each kind of machine trains unless told otherwise (``--recipe auto`` picks by the device).
@@ -492,16 +496,41 @@ def emphasis_teacher(source: str) -> Generator:
     return teacher
 
 
+def emphasised_digits(out: Path, data: DigitSet, teacher: Generator) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Which training digits ``teacher``'s digits do not teach (a bool per digit), and what to record of
+    it. Found once per run folder and kept in ``OUT/emphasis.safetensors`` beside the checkpoint, so that
+    ``--resume`` does not find them again; a file written there before the run (a benchmark that chose
+    the digits another way) is used as it is, if it was made for these weights and these digits."""
+    path, weights = out / EMPHASIS, fingerprint(teacher).hex()
+    kept, missed = ({}, None)
+    if path.exists():
+        with safe_open(str(path), framework="pt") as f:
+            kept, missed = f.metadata(), f.get_tensor("missed").bool()
+    if kept.get("weights") == weights and len(missed) == len(data):
+        print(f"emphasis: the digits found before, in {path}", file=sys.stderr)
+    else:
+        print(f"emphasis: finding the digits that {weights_label(teacher)} do not teach", file=sys.stderr)
+        missed, kept = misread_digits(data, teacher), {"chosen_by": MISREAD}
+        keep_emphasised(out, missed, weights, MISREAD)
+    return missed, {"weights": weights, "digits": int(missed.sum()), "chosen_by": kept["chosen_by"]}
+
+
+def keep_emphasised(out: Path, missed: torch.Tensor, weights: str, chosen_by: str) -> None:
+    """Write ``OUT/emphasis.safetensors``: which training digits are drawn more often, for which
+    weights (their fingerprint) and chosen how ("misread", or a benchmark's own word)."""
+    out.mkdir(parents=True, exist_ok=True)
+    metadata = {"weights": weights, "chosen_by": chosen_by}
+    save_file({"missed": missed.cpu().to(torch.uint8)}, str(out / EMPHASIS), metadata=metadata)
+
+
 def emphasis_repeats(cfg: TrainConfig, data: DigitSet, teacher: Generator) -> tuple[torch.Tensor, dict[str, Any]]:
     """How many times as often each training digit is drawn, and what to record of it (the weights'
     fingerprint: "shipped" names other weights after a release). The meter's classifier is taught by
     ``teacher``'s digits alone (the CAS's, 60,000 of them) and the real digits it misreads, the styles
     those digits do not teach, get ``cfg.emphasis``; the rest 1. About two minutes on 2 CPU cores."""
-    print(f"emphasis: finding the digits that {weights_label(teacher)} do not teach", file=sys.stderr)
-    missed = misread_digits(data, teacher)
+    missed, record = emphasised_digits(Path(cfg.out), data, teacher)
     print(f"emphasis: {int(missed.sum())} training digits drawn {cfg.emphasis}x as often", file=sys.stderr)
-    repeats = (1 + (cfg.emphasis - 1) * missed.long()).to(data.labels.device)
-    return repeats, {"weights": fingerprint(teacher).hex(), "digits": int(missed.sum())}
+    return (1 + (cfg.emphasis - 1) * missed.long()).to(data.labels.device), record
 
 
 def train(

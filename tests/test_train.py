@@ -26,6 +26,7 @@ from digitgen.train import (
     TrainConfig,
     autocast_dtype,
     can_compile,
+    keep_emphasised,
     learning_rate_scale,
     main,
     make_step,
@@ -151,10 +152,31 @@ def test_emphasis_draws_the_digits_another_generator_does_not_teach_more_often(
     config = generator.info["training"]["config"]
     assert (config["emphasis_from"], config["emphasis"], config["emphasis_epochs"]) == ("shipped", 5, 1)
     shipped = fingerprint(load_folder(SHIPPED)).hex()  # which weights "shipped" was, for after a release
-    assert generator.info["training"]["emphasised"] == {"weights": shipped, "digits": emphasised}
+    record = {"weights": shipped, "digits": emphasised, "chosen_by": "misread"}
+    assert generator.info["training"]["emphasised"] == record
     card = (tmp_path / "run" / "model" / "README.md").read_text()
     assert f"the {emphasised} training digits that a classifier taught by the digits of weights {shipped}" in card
     assert "alone misreads, drawn 5× as often in the first 1 epoch\n" in card
+
+    # --resume finds the digits in the run's folder instead of training the classifier again
+    more = [*args[:7], "3", *args[8:], "--emphasis-from", "shipped", "--emphasis-epochs", "1", "--resume"]
+    main([*more, "--out", str(tmp_path / "run")])
+    said = capsys.readouterr().err
+    assert f"emphasis: the digits found before, in {tmp_path / 'run' / 'emphasis.safetensors'}" in said
+    assert "finding the digits" not in said and f"emphasis: {emphasised} training digits drawn 5x" in said
+    # digits chosen another way beforehand (benchmarks/coverage_emphasis.py) are the ones drawn, and named
+    chosen = torch.arange(640) < 12
+    keep_emphasised(tmp_path / "chosen", chosen, shipped, "uncovered")
+    drawn.clear()
+    main([*args, "--out", str(tmp_path / "chosen"), "--emphasis-from", "shipped"])
+    assert "found before" in capsys.readouterr().err and drawn[0].tolist().count(5) == 12
+    card = (tmp_path / "chosen" / "model" / "README.md").read_text()
+    near = "the 12 training digits outside the nearest-neighbour ball of every digit of their class drawn by weights"
+    assert f"{near} {shipped}, drawn 5× as often in every epoch\n" in card
+    # weights other than those the file was made for: found again, not reused
+    keep_emphasised(tmp_path / "other", chosen, "00000000", "uncovered")
+    main([*args, "--out", str(tmp_path / "other"), "--emphasis-from", "shipped"])
+    assert "emphasis: finding the digits" in capsys.readouterr().err
     with pytest.raises(ValueError, match="model folder not found"):
         main([*args, "--out", str(tmp_path / "x"), "--emphasis-from", str(tmp_path / "no-such-weights")])
     for bad in (["--emphasis", "0"], ["--emphasis-epochs", "0"]):

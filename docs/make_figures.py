@@ -2,7 +2,8 @@
 
 Writes docs/samples.png, number.png, same_hand.png, morph.gif, neatness.png, shape.png,
 digit_morph.png and, when Debian's
-chromium is installed, app.png and app_phone.png (the running app on a desktop and on a phone).
+chromium is installed, app.png and app_phone.png (the running app on a desktop and on a phone) and
+your_hand.png (the Your hand tab after a 7 drawn with the mouse).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import shutil
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +22,9 @@ from digitgen.images import gif_bytes, grid, save_png, upscale
 from digitgen.sample import morph, morph_digits, style_row
 from digitgen.shape import CONTROLS
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 DOCS = Path(__file__).parent
 
 
@@ -29,7 +34,20 @@ def stack(lines: list[np.ndarray], pad: int = 4) -> np.ndarray:
     return np.concatenate(rows)
 
 
-def screenshot_app(desktop: Path, phone: Path) -> None:
+def draw_a_seven(page: Page) -> None:
+    """Draw a 7 on the Your hand tab's canvas with the mouse, as a person does: the bar, then the stem.
+    The canvas element is wider and taller than the white page drawn on, so the stroke keeps to its middle."""
+    box = page.locator("#canvas canvas").last.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + 0.32 * w, y + 0.2 * h)
+    page.mouse.down()
+    for fx, fy in ((0.5, 0.19), (0.68, 0.2), (0.62, 0.42), (0.56, 0.62), (0.5, 0.8)):
+        page.mouse.move(x + fx * w, y + fy * h, steps=10)
+    page.mouse.up()
+
+
+def screenshot_app(desktop: Path, phone: Path, your_hand: Path) -> None:
+    """The running app on a desktop and on a phone, and the Your hand tab after a 7 drawn with the mouse."""
     from playwright.sync_api import sync_playwright
 
     from digitgen.app import build, launch
@@ -39,7 +57,7 @@ def screenshot_app(desktop: Path, phone: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    loaded = "[...document.querySelectorAll('#digits img')].filter(i => i.complete && i.naturalWidth === 28)"
+    loaded = "[...document.querySelectorAll('{} img')].filter(i => i.complete && i.naturalWidth === 28).length"
     touch = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
     screens = [
         (desktop, {"viewport": {"width": 1100, "height": 760}}),
@@ -50,9 +68,21 @@ def screenshot_app(desktop: Path, phone: Path) -> None:
         for path, screen in screens:
             page = browser.new_context(**screen).new_page()
             page.goto(f"http://127.0.0.1:{port}/?digit=7&seed=42")
-            page.wait_for_function(f"{loaded}.length === 5")
+            page.wait_for_function(f"{loaded.format('#digits')} === 5")
             page.wait_for_timeout(500)
             page.screenshot(path=str(path))
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        page.goto(f"http://127.0.0.1:{port}/?tab=yours")
+        page.wait_for_function(f"{loaded.format('#hand-row')} === 10", timeout=60_000)
+        example = page.locator("#style-code textarea").input_value()
+        draw_a_seven(page)
+        page.get_by_role("button", name="Capture my hand").click()
+        page.wait_for_function(f"document.querySelector('#style-code textarea').value !== {example!r}")
+        page.wait_for_function(f"{loaded.format('#hand-row')} === 10", timeout=60_000)
+        page.wait_for_timeout(500)
+        top = page.locator("#canvas").bounding_box()["y"] - 8
+        bottom = (row := page.locator("#hand-row").bounding_box())["y"] + row["height"] + 8
+        page.screenshot(path=str(your_hand), clip={"x": 0, "y": top, "width": 1280, "height": bottom - top})
         browser.close()
     demo.close()
 
@@ -72,7 +102,7 @@ def main() -> None:
     strips = np.concatenate([morph_digits(a, b, 7, 10, generator=g) for a, b in ((3, 8), (1, 7), (4, 9))])
     save_png(upscale(grid(strips, cols=10), 2), DOCS / "digit_morph.png")
     if shutil.which("chromium"):
-        screenshot_app(DOCS / "app.png", DOCS / "app_phone.png")
+        screenshot_app(DOCS / "app.png", DOCS / "app_phone.png", DOCS / "your_hand.png")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def main() -> None:
     name = "coverage_emphasis" if a.missed == "uncovered" else "coverage_emphasis_misread"
     share = round(float(missed.float().mean()), 4)
     report(name, {"missed": a.missed, "missed_per_digit": shares, "missed_share": share})
-    keep_emphasised(Path(a.out), missed, fingerprint(shipped).hex(), a.missed)  # training draws these more often
+    keep_emphasised(Path(a.out), real, missed, fingerprint(shipped).hex(), a.missed)  # training draws these more often
     emphasis = ["--emphasis-from", "shipped", "--emphasis", str(a.emphasis)]
     digitgen.train.main(["--data", root, "--out", a.out, "--recipe", "cpu", "--eval-every", "0", *emphasis, *training])
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import hashlib
 import json
 import math
+import os
 import platform
 import shlex
 import sys
@@ -29,7 +31,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
@@ -501,26 +503,36 @@ def emphasised_digits(out: Path, data: DigitSet, teacher: Generator) -> tuple[to
     it. Found once per run folder and kept in ``OUT/emphasis.safetensors`` beside the checkpoint, so that
     ``--resume`` does not find them again; a file written there before the run (a benchmark that chose
     the digits another way) is used as it is, if it was made for these weights and these digits."""
-    path, weights = out / EMPHASIS, fingerprint(teacher).hex()
-    kept, missed = ({}, None)
-    if path.exists():
+    path, weights, digits = out / EMPHASIS, fingerprint(teacher).hex(), labels_digest(data)
+    kept, missed = {}, None
+    try:
         with safe_open(str(path), framework="pt") as f:
             kept, missed = f.metadata(), f.get_tensor("missed").bool()
-    if kept.get("weights") == weights and len(missed) == len(data):
+    except (OSError, SafetensorError):  # none yet, or cut short: found again
+        pass
+    if (kept.get("weights"), kept.get("digits")) == (weights, digits):
         print(f"emphasis: the digits found before, in {path}", file=sys.stderr)
     else:
         print(f"emphasis: finding the digits that {weights_label(teacher)} do not teach", file=sys.stderr)
         missed, kept = misread_digits(data, teacher), {"chosen_by": MISREAD}
-        keep_emphasised(out, missed, weights, MISREAD)
+        keep_emphasised(out, data, missed, weights, MISREAD)
     return missed, {"weights": weights, "digits": int(missed.sum()), "chosen_by": kept["chosen_by"]}
 
 
-def keep_emphasised(out: Path, missed: torch.Tensor, weights: str, chosen_by: str) -> None:
-    """Write ``OUT/emphasis.safetensors``: which training digits are drawn more often, for which
-    weights (their fingerprint) and chosen how ("misread", or a benchmark's own word)."""
+def labels_digest(data: DigitSet) -> str:
+    """Names the training digits (their labels, in order): an emphasis file is for these digits only."""
+    return hashlib.sha256(data.labels.cpu().numpy().tobytes()).hexdigest()[:16]
+
+
+def keep_emphasised(out: Path, data: DigitSet, missed: torch.Tensor, weights: str, chosen_by: str) -> None:
+    """Write ``OUT/emphasis.safetensors``: which of ``data``'s digits are drawn more often, for which
+    weights (their fingerprint) and chosen how ("misread", or a benchmark's own word). Written whole or
+    not at all, as the checkpoint is."""
     out.mkdir(parents=True, exist_ok=True)
-    metadata = {"weights": weights, "chosen_by": chosen_by}
-    save_file({"missed": missed.cpu().to(torch.uint8)}, str(out / EMPHASIS), metadata=metadata)
+    metadata = {"weights": weights, "digits": labels_digest(data), "chosen_by": chosen_by}
+    staging = out / (EMPHASIS + ".tmp")
+    save_file({"missed": missed.cpu().to(torch.uint8)}, str(staging), metadata=metadata)
+    os.replace(staging, out / EMPHASIS)
 
 
 def emphasis_repeats(cfg: TrainConfig, data: DigitSet, teacher: Generator) -> tuple[torch.Tensor, dict[str, Any]]:

@@ -15,7 +15,7 @@ from torch import nn
 import digitgen.train
 from digitgen.classifier import DigitClassifier
 from digitgen.cuda_graph import set_learning_rate
-from digitgen.data import grouped_permutation
+from digitgen.data import grouped_permutation, load_mnist
 from digitgen.evaluate import Meter, misread_digits, unmet_targets
 from digitgen.hub import SHIPPED, load_folder
 from digitgen.sample import generate
@@ -165,18 +165,24 @@ def test_emphasis_draws_the_digits_another_generator_does_not_teach_more_often(
     assert f"emphasis: the digits found before, in {tmp_path / 'run' / 'emphasis.safetensors'}" in said
     assert "finding the digits" not in said and f"emphasis: {emphasised} training digits drawn 5x" in said
     # digits chosen another way beforehand (benchmarks/coverage_emphasis.py) are the ones drawn, and named
-    chosen = torch.arange(640) < 12
-    keep_emphasised(tmp_path / "chosen", chosen, shipped, "uncovered")
+    data, chosen = load_mnist(str(data_root), train=True).subset(640), torch.arange(640) < 12
+    keep_emphasised(tmp_path / "chosen", data, chosen, shipped, "uncovered")
     drawn.clear()
     main([*args, "--out", str(tmp_path / "chosen"), "--emphasis-from", "shipped"])
     assert "found before" in capsys.readouterr().err and drawn[0].tolist().count(5) == 12
     card = (tmp_path / "chosen" / "model" / "README.md").read_text()
     near = "the 12 training digits outside the nearest-neighbour ball of every digit of their class drawn by weights"
     assert f"{near} {shipped}, drawn 5× as often in every epoch\n" in card
-    # weights other than those the file was made for: found again, not reused
-    keep_emphasised(tmp_path / "other", chosen, "00000000", "uncovered")
-    main([*args, "--out", str(tmp_path / "other"), "--emphasis-from", "shipped"])
-    assert "emphasis: finding the digits" in capsys.readouterr().err
+    # found again, not reused: a file for other weights, for other digits, or cut short by a kill
+    monkeypatch.setattr(digitgen.train, "misread_digits", lambda data, _: torch.zeros(len(data), dtype=torch.bool))
+    keep_emphasised(tmp_path / "weights", data, chosen, "00000000", "uncovered")
+    keep_emphasised(tmp_path / "digits", data.subset(320), chosen[:320], shipped, "uncovered")
+    keep_emphasised(tmp_path / "cut", data, chosen, shipped, "uncovered")
+    cut = tmp_path / "cut" / "emphasis.safetensors"
+    cut.write_bytes(cut.read_bytes()[:100])
+    for folder in ("weights", "digits", "cut"):
+        main([*args, "--out", str(tmp_path / folder), "--emphasis-from", "shipped"])
+        assert "emphasis: finding the digits" in capsys.readouterr().err, folder
     with pytest.raises(ValueError, match="model folder not found"):
         main([*args, "--out", str(tmp_path / "x"), "--emphasis-from", str(tmp_path / "no-such-weights")])
     for bad in (["--emphasis", "0"], ["--emphasis-epochs", "0"]):

@@ -64,9 +64,15 @@ def save_checkpoint(
     for name, opt in optimizers.items():
         state, meta[name] = optimizer_tensors(name, opt)
         tensors.update(state)
+    save_whole({k: v.cpu() for k, v in tensors.items()}, path, meta)
+
+
+def save_whole(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """Write a safetensors file whole or not at all: to a temporary file first, then renamed in one step,
+    so a kill mid-write leaves the previous file intact (a run's checkpoint, its emphasis file)."""
     staging = path.with_suffix(".tmp")
-    save_file({k: v.cpu() for k, v in tensors.items()}, str(staging), metadata=meta)
-    os.replace(staging, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+    save_file(tensors, str(staging), metadata=metadata)
+    os.replace(staging, path)
 
 
 def checkpoint_metadata(path: Path) -> dict[str, str]:

@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import math
-import os
 import platform
 import shlex
 import sys
@@ -32,12 +31,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
 
 from .card import duration
-from .checkpoint import CHECKPOINT, checkpoint_metadata, load_checkpoint, save_checkpoint
+from .checkpoint import CHECKPOINT, checkpoint_metadata, load_checkpoint, save_checkpoint, save_whole
 from .classifier import fit_classifier
 from .cuda_graph import graphed, set_learning_rate
 from .data import DigitSet, grouped_permutation, load_mnist
@@ -530,9 +528,7 @@ def keep_emphasised(out: Path, data: DigitSet, missed: torch.Tensor, weights: st
     not at all, as the checkpoint is."""
     out.mkdir(parents=True, exist_ok=True)
     metadata = {"weights": weights, "digits": labels_digest(data), "chosen_by": chosen_by}
-    staging = out / (EMPHASIS + ".tmp")
-    save_file({"missed": missed.cpu().to(torch.uint8)}, str(staging), metadata=metadata)
-    os.replace(staging, out / EMPHASIS)
+    save_whole({"missed": missed.cpu().to(torch.uint8)}, out / EMPHASIS, metadata)
 
 
 def emphasis_repeats(cfg: TrainConfig, data: DigitSet, teacher: Generator) -> tuple[torch.Tensor, dict[str, Any]]:

@@ -23,7 +23,8 @@ and 1 settings read at least as well.
 
 Setting 0 is the hand as drawn, untouched by any control, so a digit the generator itself reads
 below 99 % fails the last target at 0 already; beside it, each pair's reading as drawn and what
-the worst setting loses from it.
+the worst setting loses from it, and at each setting the share of hands the guard pulled back
+(``digitgen.shape.shaped_pixels``: the guard is a classifier trained apart from the meter's).
 
 The fit holds the meter's classifier's reading, so that classifier is also the judge of its own aim.
 ``--judge-seed N`` reads every setting and every real end a second time, by a classifier of the
@@ -46,10 +47,10 @@ from common import mnist_root, report
 from digitgen import load_generator
 from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_digits
 from digitgen.data import DigitSet, load_mnist
-from digitgen.draw import noise
+from digitgen.draw import noise, pixels
 from digitgen.models import Generator
 from digitgen.sample import write
-from digitgen.shape import CONTROLS, Shape, control_attributes, mnist_attributes, percentile_ranges
+from digitgen.shape import CONTROLS, Shape, control_attributes, mnist_attributes, percentile_ranges, shaped
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
@@ -116,12 +117,15 @@ def written(
     control: str,
     setting: float,
     judges: list[DigitClassifier | None],
-) -> tuple[np.ndarray, list[float]]:
-    """The first ``measured`` hands' mean attributes ``(3,)`` at one setting, and the share of all the hands'
-    images each judge reads as ``digit``."""
-    images = write(generator, torch.full((len(hands_z),), digit), hands_z, Shape(**{control: setting}))
+) -> tuple[np.ndarray, list[float], float]:
+    """The first ``measured`` hands' mean attributes ``(3,)`` at one setting, the share of all the hands'
+    images each judge reads as ``digit``, and the share the guard pulled back from the whole move."""
+    digits, shape = torch.full((len(hands_z),), digit), Shape(**{control: setting})
+    images = write(generator, digits, hands_z, shape)
     reads = [float(np.mean(read_as(images, judge) == digit)) for judge in judges]
-    return np.nanmean(control_attributes(images[:measured]), axis=0), reads
+    whole_move = pixels(generator, digits, shaped(generator, digits, hands_z, shape))
+    pulled_back = float((images != whole_move).any(axis=(1, 2)).mean())
+    return np.nanmean(control_attributes(images[:measured]), axis=0), reads, pulled_back
 
 
 def judged(rows: list[dict], prefix: str = "") -> dict:
@@ -167,7 +171,7 @@ def main() -> None:
     rows, failures, lengths = [], [], spans(ranges)
     for digit in range(10):
         for i, control in enumerate(CONTROLS):
-            means, reads_by = zip(
+            means, reads_by, pulled_back = zip(
                 *(written(g, digit, hands_z, a.hands, control, s, judges) for s in SETTINGS), strict=True
             )
             means = np.stack(means)  # (settings, 3)
@@ -193,6 +197,7 @@ def main() -> None:
                 "read_right_min": round(min(reads), 4),
                 "read_right_at_settings": [round(r, 4) for r in reads],
                 "read_lost_from_as_drawn": round(reads[SETTINGS.index(0.0)] - min(reads), 4),
+                "guard_pulled_back_at_settings": [round(share, 4) for share in pulled_back],
                 "real_read_beyond_ends": np.round(floors[0][digit][0][i], 4).tolist(),
                 "real_beyond_ends_n": floors[0][digit][1][i].tolist(),
                 "ends_read_as_well_as_real": bool(

@@ -38,14 +38,14 @@ import torch
 from tqdm.auto import tqdm
 
 from .card import summary
-from .draw import DEFAULT_NEATNESS, noise_from, pixels
+from .draw import DEFAULT_NEATNESS, noise_from
 from .hub import load_generator, weights_label
 from .images import png_bytes
 from .layout import IMAGE_SIZE, NUM_CLASSES
 from .models import Generator
 from .morphometrics import ATTRIBUTES, measure
 from .sample import check_int, check_neatness, check_seed
-from .shape import CONTROLS, check_range, parse_ranges, shaped
+from .shape import CONTROLS, check_range, parse_ranges, shaped_pixels
 
 FORMATS = ("idx", "npz", "png")
 SPLITS = {"train": "train", "test": "t10k"}  # the split's name in MNIST's file names
@@ -94,7 +94,7 @@ def digits(
         y = labels[start : start + CHUNK]
         z = noise_from(stream, generator.z_dim, len(y), neatness)
         controls = low + (high - low) * torch.rand(len(y), len(CONTROLS), generator=spread)
-        images = pixels(generator, y, shaped(generator, y, z, controls))
+        images = shaped_pixels(generator, y, z, controls)
         yield images, y.numpy().astype(np.uint8), controls.numpy()
 
 

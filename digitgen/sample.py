@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .draw import DEFAULT_NEATNESS, noise, pixels
+from .draw import DEFAULT_NEATNESS, noise
 from .hub import default_generator
 from .models import NUM_CLASSES, Generator
-from .shape import Shape, is_number, shaped
+from .shape import Shape, is_number, shaped_pixels
 from .style import Style
 
 MAX_SEED = 2**31 - 1
@@ -72,8 +72,8 @@ def resolve(generator: Generator | None) -> Generator:
 
 
 def write(g: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape) -> np.ndarray:
-    """The hand ``z`` writing ``digits``, reshaped as ``shape`` asks."""
-    return pixels(g, digits, shaped(g, digits, z, shape))
+    """The hand ``z`` writing ``digits``, reshaped as ``shape`` asks (and still readable: see ``shaped_pixels``)."""
+    return shaped_pixels(g, digits, z, shape)
 
 
 def generate(

@@ -15,6 +15,12 @@ more than three standard errors of their mean move: a mean that barely moves on 
 turn back on others'. So −1 and 1 are "as thin (slanted left, narrow) as digits come" and "as thick
 (slanted right, wide)", and 0 is the hand as drawn, untouched.
 
+A step that suits the mean can still push the odd hand past its digit (a wide 8 that reads as
+nothing in particular). At sampling, :func:`shaped_pixels` reads each moved hand with the guard, a
+classifier of the meter's kind trained apart from it (``weights/guard``), and pulls back a hand it
+no longer finds more likely its digit than not, to the largest eighth of its move that it does: 8 %
+of the widest 8s, and the meter reads them 93.7 → 98.0 % (``benchmarks/shape.py``).
+
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
 which carries the weights' fingerprint. ``digitgen shape --model FOLDER`` finds them, in three to seven
@@ -37,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .classifier import digit_margin
+from .classifier import digit_margin, load_classifier, read_images
 from .data import load_mnist
 from .draw import noise, pixels
 from .hub import SHIPPED, Companion, load_companion, load_generator, looks_local
@@ -54,6 +60,8 @@ MARGIN = 0.1  # ±1 aims this share of MNIST's 5th–95th percentile range past 
 MNIST_TABLE = Path(__file__).parent / "mnist_shape.json"  # MNIST's own percentiles, per digit: what ±1 aim at
 SURE = 3.0  # standard errors a step's mean move must clear to count as moving (see surely_moves)
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
+GUARD = Path(__file__).parent / "weights" / "guard"  # the classifier that keeps moved hands readable
+SHARES = torch.arange(7, -1, -1) / 8  # the shares of a move the guard tries for a hand the whole move loses: 7/8 … 0
 
 
 def is_number(value: object) -> bool:
@@ -154,6 +162,41 @@ def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: S
             "(or leave thickness, slant and width at 0)"
         )
     return z + directions.shift(digits, controls)
+
+
+def readable(images: np.ndarray, digits: torch.Tensor) -> torch.Tensor:
+    """Whether the guard (a classifier trained apart from the meter's) finds each uint8 image more likely
+    its digit than not: ``(n,)`` bools."""
+    _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)), load_classifier(GUARD))
+    return probs.gather(1, digits[:, None]).squeeze(1) >= 0.5
+
+
+def shaped_pixels(
+    generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape | torch.Tensor
+) -> np.ndarray:
+    """The hand ``z`` writing ``digits`` (labels, or blends of digits), moved as ``shape`` asks: uint8.
+
+    A control pushed far makes the odd hand unreadable as its digit (a narrow 8 that reads as a 1).
+    So each moved hand of one digit (not a blend: frames between two digits are meant to read as
+    neither) is read by the guard, and a hand that it does not find more likely its digit than not
+    goes only the largest share of its move, in eighths, at which it does, or stays as drawn; a hand
+    that is not readable at any share keeps the whole move."""
+    moved = shaped(generator, digits, z, shape)
+    images = pixels(generator, digits, moved)
+    blends = digits.is_floating_point()
+    asked = digits.argmax(1) if blends else digits
+    rows = torch.nonzero((moved != z).any(1) & (digits.amax(1) == 1 if blends else True)).squeeze(1)
+    wrong = rows[~readable(images[rows.numpy()], asked[rows])] if len(rows) else rows
+    if len(wrong):
+        tries = z[wrong, None] + SHARES[:, None] * (moved - z)[wrong, None]  # (wrong, shares, z_dim)
+        tried = pixels(generator, digits[wrong].repeat_interleave(len(SHARES), 0), tries.flatten(0, 1))
+        right = readable(tried, asked[wrong].repeat_interleave(len(SHARES))).view(len(wrong), -1)
+        found = right.any(1)
+        best = right.int().argmax(1)  # the first share, the largest, that reads right
+        images[wrong[found].numpy()] = tried.reshape(len(wrong), len(SHARES), *tried.shape[1:])[
+            found.numpy(), best[found].numpy()
+        ]
+    return images
 
 
 def control_attributes(images: np.ndarray) -> np.ndarray:

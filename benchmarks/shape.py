@@ -47,10 +47,9 @@ from common import mnist_root, report
 from digitgen import load_generator
 from digitgen.classifier import DigitClassifier, classifier_accuracy, fit_classifier, read_digits
 from digitgen.data import DigitSet, load_mnist
-from digitgen.draw import noise, pixels
+from digitgen.draw import noise
 from digitgen.models import Generator
-from digitgen.sample import write
-from digitgen.shape import CONTROLS, Shape, control_attributes, mnist_attributes, percentile_ranges, shaped
+from digitgen.shape import CONTROLS, Shape, control_attributes, mnist_attributes, percentile_ranges, shaped_pixels
 
 SETTINGS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
@@ -121,11 +120,9 @@ def written(
     """The first ``measured`` hands' mean attributes ``(3,)`` at one setting, the share of all the hands'
     images each judge reads as ``digit``, and the share the guard pulled back from the whole move."""
     digits, shape = torch.full((len(hands_z),), digit), Shape(**{control: setting})
-    images = write(generator, digits, hands_z, shape)
+    images, went = shaped_pixels(generator, digits, hands_z, shape)
     reads = [float(np.mean(read_as(images, judge) == digit)) for judge in judges]
-    whole_move = pixels(generator, digits, shaped(generator, digits, hands_z, shape))
-    pulled_back = float((images != whole_move).any(axis=(1, 2)).mean())
-    return np.nanmean(control_attributes(images[:measured]), axis=0), reads, pulled_back
+    return np.nanmean(control_attributes(images[:measured]), axis=0), reads, float((went < 1).float().mean())
 
 
 def judged(rows: list[dict], prefix: str = "") -> dict:

@@ -81,7 +81,8 @@ def digits(
     ranges: Ranges | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The split's (images, labels, controls) in chunks of :data:`CHUNK`: uint8 ``(n, 28, 28)``, uint8
-    ``(n,)`` and the shape controls each digit was drawn with, float32 ``(n, 3)`` (0 outside ``ranges``).
+    ``(n,)`` and the shape controls each digit was drawn with, float32 ``(n, 3)`` (0 outside ``ranges``; less
+    than drawn from them where the guard pulled a hand back, :func:`digitgen.shape.shaped_pixels`).
 
     One noise stream, seeded once and read chunk after chunk, so the set depends on the seed alone;
     the controls, uniform over their ranges, come from a stream of their own.
@@ -94,8 +95,8 @@ def digits(
         y = labels[start : start + CHUNK]
         z = noise_from(stream, generator.z_dim, len(y), neatness)
         controls = low + (high - low) * torch.rand(len(y), len(CONTROLS), generator=spread)
-        images = shaped_pixels(generator, y, z, controls)
-        yield images, y.numpy().astype(np.uint8), controls.numpy()
+        images, went = shaped_pixels(generator, y, z, controls)
+        yield images, y.numpy().astype(np.uint8), (controls * went[:, None]).numpy()
 
 
 def checked_ranges(ranges: Ranges | None) -> Ranges:
@@ -283,6 +284,8 @@ def datasheet_readme(sheet: dict[str, Any]) -> str:
         f" Their {name} was drawn uniformly from {low:g} to {high:g} (digitgen's shape control, −1 … 1)."
         for name, (low, high) in sheet["shape_ranges"].items()
     )
+    if sheet["shape_ranges"]:
+        shape += " The odd digit that would not read as itself there was drawn a share of the way (its controls say)."
     if sheet["morphometrics"]:
         shape += f" Each digit's Morpho-MNIST morphometrics: {', '.join(f'`{f}`' for f in sheet['morphometrics'])}."
     return "\n".join(

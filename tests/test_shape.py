@@ -127,8 +127,9 @@ def test_a_digit_made_narrow_still_reads_as_itself(generator):
 def test_a_hand_the_move_makes_unreadable_goes_only_as_far_as_it_stays_readable(generator):
     z, eights, wide = noise(generator.z_dim, 300, 8), torch.full((300,), 8), Shape(width=1)
     whole_move = pixels(generator, eights, shaped(generator, eights, z, wide))
-    guarded = shaped_pixels(generator, eights, z, wide)
+    guarded, went = shaped_pixels(generator, eights, z, wide)
     pulled_back = (whole_move != guarded).any(axis=(1, 2))
+    assert torch.equal(torch.from_numpy(pulled_back), went < 1)
     assert 5 <= pulled_back.sum() <= 60  # 23 of these 300: the odd hand, not the control's whole effect
     assert not readable(whole_move[pulled_back], eights[pulled_back]).any()
     assert readable(guarded[pulled_back], eights[pulled_back]).all()

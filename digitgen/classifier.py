@@ -142,7 +142,8 @@ def train_classifier(data_root: str | Path, out: str | Path, epochs: int = 4, ba
     accuracy = classifier_accuracy(model, load_mnist(data_root, train=False))
     model.info = {
         "mnist_test_accuracy": round(accuracy, 4),
-        "command": f"python -m digitgen.evaluate train-classifier --data DIR --epochs {epochs} --seed {seed}",
+        "command": f"python -m digitgen.evaluate train-classifier --data DIR --epochs {epochs} --seed {seed}"
+        + ("" if Path(out).resolve() == CLASSIFIER_DIR.resolve() else f" --out {out}"),
         "train_seconds": round(time.perf_counter() - start, 1),
     }
     model.save_pretrained(out, config={"width": 32, "info": model.info})

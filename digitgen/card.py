@@ -227,3 +227,49 @@ def model_card_text(config: dict[str, Any], repo_id: str | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def classifier_card_text(info: dict[str, Any]) -> str:
+    """The card of a digit classifier (the meter's in ``weights/classifier``, the guard in ``weights/guard``)."""
+    figures = []
+    if "mnist_test_accuracy" in info:
+        figures.append(f"It reads MNIST test at {info['mnist_test_accuracy'] * 100:.2f} %")
+    if "train_seconds" in info:
+        figures.append(f"trained in {duration(info['train_seconds'])}")
+    return "\n".join(
+        [
+            "---",
+            "library_name: digitgen",
+            "license: mit",
+            "pipeline_tag: image-classification",
+            "tags: [mnist, digitgen, pytorch_model_hub_mixin]",
+            "datasets: [mnist]",
+            "---",
+            "",
+            "# digitgen — a digit classifier",
+            "",
+            "A small CNN (three conv blocks, a 128-d feature layer, ten logits) that reads 28×28 MNIST-style "
+            f"digits. Made with [digitgen]({repository_url()}).",
+            "",
+            "digitgen ships two, trained apart by the same recipe with different seeds:",
+            "",
+            "- `weights/classifier`, the meter's: it reads and captions generated digits, and its 128-d "
+            "features are the space of the meter's FID, precision and recall.",
+            "- `weights/guard`: it keeps a hand moved by the shape controls readable as its digit, so the "
+            "meter's reading of those hands stays an independent judge.",
+            "",
+            "## This one",
+            "",
+            (", ".join(figures) + ".") if figures else "Its figures were not recorded.",
+            "",
+            "Made by:",
+            "",
+            "```",
+            info.get("command", "python -m digitgen.evaluate train-classifier --data DIR"),
+            "```",
+            "",
+            "(`--data DIR`: MNIST in torchvision's layout; 60,000 training digits with small random shifts, "
+            "rotations and scalings, AdamW with a one-cycle schedule.)",
+            "",
+        ]
+    )

@@ -12,14 +12,16 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
+from huggingface_hub import ModelCard, PyTorchModelHubMixin
 from torch import nn
 from tqdm.auto import tqdm
 
+from .card import classifier_card_text
 from .data import DigitSet, load_mnist, to_unit_range
 from .models import NUM_CLASSES, load_safetensors
 
@@ -51,6 +53,9 @@ class DigitClassifier(nn.Module, PyTorchModelHubMixin, library_name="digitgen", 
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+    def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:  # type: ignore[override]
+        return ModelCard(classifier_card_text(self.info))
 
 
 @functools.cache

@@ -18,8 +18,8 @@ turn back on others'. So −1 and 1 are "as thin (slanted left, narrow) as digit
 A step that suits the mean can still push the odd hand past its digit (a wide 8 that reads as
 nothing in particular). At sampling, :func:`shaped_pixels` reads each moved hand with the guard, a
 classifier of the meter's kind trained apart from it (``weights/guard``), and pulls back a hand it
-no longer finds more likely its digit than not, to the largest eighth of its move that it does: 8 %
-of the widest 8s, and the meter reads them 93.7 → 98.0 % (``benchmarks/shape.py``).
+is no longer three-to-one sure of (:data:`GUARD_SURE`) to the largest eighth of its move that it is:
+15 % of the widest 8s, and the meter reads them 93.7 → 98.8 % (``benchmarks/shape.py``).
 
 Directions are tied to the weights they were found for, like an encoder: they live in the
 generator's folder (and Hub repository) as ``shape/model.safetensors`` with ``shape/config.json``,
@@ -61,6 +61,7 @@ MNIST_TABLE = Path(__file__).parent / "mnist_shape.json"  # MNIST's own percenti
 SURE = 3.0  # standard errors a step's mean move must clear to count as moving (see surely_moves)
 MAX_STEP = 8.0  # no control moves the noise further than this (a typical noise vector's length is 8)
 GUARD = Path(__file__).parent / "weights" / "guard"  # the classifier that keeps moved hands readable
+GUARD_SURE = 0.75  # the guard's probability of the asked digit a moved hand must keep (0.5 read worse: experiments.md)
 SHARES = torch.arange(7, -1, -1) / 8  # the shares of a move the guard tries for a hand the whole move loses: 7/8 … 0
 
 
@@ -165,10 +166,10 @@ def shaped(generator: Generator, digits: torch.Tensor, z: torch.Tensor, shape: S
 
 
 def readable(images: np.ndarray, digits: torch.Tensor) -> torch.Tensor:
-    """Whether the guard (a classifier trained apart from the meter's) finds each uint8 image more likely
-    its digit than not: ``(n,)`` bools."""
+    """Whether the guard (a classifier trained apart from the meter's) finds each uint8 image its digit
+    with probability at least ``GUARD_SURE``: ``(n,)`` bools."""
     _, probs = read_images(torch.from_numpy(np.ascontiguousarray(images)), load_classifier(GUARD))
-    return probs.gather(1, digits[:, None]).squeeze(1) >= 0.5
+    return probs.gather(1, digits[:, None]).squeeze(1) >= GUARD_SURE
 
 
 def shaped_pixels(
@@ -179,8 +180,8 @@ def shaped_pixels(
 
     A control pushed far makes the odd hand unreadable as its digit (a narrow 8 that reads as a 1).
     So each moved hand of one digit (not a blend: frames between two digits are meant to read as
-    neither) is read by the guard, and a hand that it does not find more likely its digit than not
-    goes only the largest share of its move, in eighths, at which it does, or stays as drawn; a hand
+    neither) is read by the guard, and a hand that it is not sure enough of (``GUARD_SURE``)
+    goes only the largest share of its move, in eighths, at which it is, or stays as drawn; a hand
     that is not readable at any share keeps the whole move."""
     moved = shaped(generator, digits, z, shape)
     images = pixels(generator, digits, moved)

@@ -130,14 +130,15 @@ def test_a_hand_the_move_makes_unreadable_goes_only_as_far_as_it_stays_readable(
     guarded, went = shaped_pixels(generator, eights, z, wide)
     pulled_back = (whole_move != guarded).any(axis=(1, 2))
     assert torch.equal(torch.from_numpy(pulled_back), went < 1)
-    assert 5 <= pulled_back.sum() <= 60  # 23 of these 300: the odd hand, not the control's whole effect
+    assert 5 <= pulled_back.sum() <= 60  # 43 of these 300: the odd hand, not the control's whole effect
     assert not readable(whole_move[pulled_back], eights[pulled_back]).any()
     assert readable(guarded[pulled_back], eights[pulled_back]).all()
-    # the meter's classifier, trained apart from the guard, reads the guarded wide 8s better (93.0 → 97.3 % here;
-    # 93.7 → 98.0 % on the benchmark's 1,000 hands), and their width has moved nearly as far
+    # the meter's classifier, trained apart from the guard, reads the guarded wide 8s better (93.0 → 98.0 % here;
+    # 93.7 → 98.8 % on the benchmark's 1,000 hands), and their width has moved nearly as far (95 % of it here)
     meter = [np.mean([d == 8 for d, _ in read_digits(images)]) for images in (whole_move, guarded)]
-    assert meter[1] > meter[0] + 0.02
-    assert abs(np.nanmean(measure(guarded)["width"]) - np.nanmean(measure(whole_move)["width"])) < 0.3
+    assert meter[1] > meter[0] + 0.03
+    width = [np.nanmean(measure(images)["width"]) for images in (pixels(generator, eights, z), whole_move, guarded)]
+    assert width[2] - width[0] > 0.9 * (width[1] - width[0])
 
 
 def test_the_controls_aim_at_mnists_own_ranges(data_root, tmp_path):

@@ -1,14 +1,12 @@
-from pathlib import Path
-
 import pytest
 import torch
 
-import digitgen
 from digitgen import load_generator
-from digitgen.classifier import DigitClassifier, classifier_accuracy, load_classifier
+from digitgen.classifier import CLASSIFIER_DIR, DigitClassifier, classifier_accuracy, load_classifier
 from digitgen.data import DigitSet, load_mnist
 from digitgen.evaluate import TARGETS, Meter, cas, evaluate, figures, shape_distances, shape_fidelity
 from digitgen.morphometrics import measure
+from digitgen.shape import GUARD
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +35,9 @@ def test_a_saved_classifier_carries_a_card_that_says_how_it_was_made_and_loads_b
 
 
 def test_the_shipped_classifiers_cards_are_the_ones_their_configs_make():
-    for folder in ("classifier", "guard"):
-        shipped = Path(digitgen.__file__).parent / "weights" / folder
+    for shipped in (CLASSIFIER_DIR, GUARD):
         expected = load_classifier(shipped).generate_model_card()
-        assert (shipped / "README.md").read_text().strip() == str(expected).strip(), folder
+        assert (shipped / "README.md").read_text().strip() == str(expected).strip(), shipped.name
 
 
 def test_real_data_scores_near_perfect(data_root, reference):
